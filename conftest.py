@@ -1,0 +1,1 @@
+"""Repository-root conftest: makes `rating` and `agent` importable from a source tree."""
