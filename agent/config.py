@@ -115,7 +115,8 @@ def _choice(*values: str) -> Any:
 class GeneralConfig:
     default_tenant: str = "cgrates.org"
     default_category: str = "call"
-    default_request_type: str = _choice("*rated", "*prepaid", "*pseudoprepaid", "*postpaid", "*none")
+    default_request_type: str = _choice(
+        "*rated", "*prepaid", "*pseudoprepaid", "*postpaid", "*none")
     rounding_decimals: int = 5
     log_level: str = _choice("INFO", "DEBUG", "WARNING", "ERROR")
     node_id: str = ""
@@ -224,7 +225,9 @@ class _Context:
         return ConfigError(f"{where}: {key}: {message}")
 
 
-def _key_lines(node: yaml.Node | None, path: tuple[str, ...], out: dict[tuple[str, ...], int]) -> None:
+def _key_lines(
+    node: yaml.Node | None, path: tuple[str, ...], out: dict[tuple[str, ...], int]
+) -> None:
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key = (*path, str(key_node.value))
@@ -240,7 +243,7 @@ def _key_lines(node: yaml.Node | None, path: tuple[str, ...], out: dict[tuple[st
 def _convert(value: Any, hint: Any, path: tuple[str, ...], ctx: _Context, meta: Any = None) -> Any:
     origin = typing.get_origin(hint)
     if origin in (types.UnionType, typing.Union):
-        inner = [arg for arg in typing.get_args(hint) if arg is not type(None)][0]
+        inner = next(arg for arg in typing.get_args(hint) if arg is not type(None))
         if value is None or value == "":
             return None
         return _convert(value, inner, path, ctx)
@@ -251,15 +254,16 @@ def _convert(value: Any, hint: Any, path: tuple[str, ...], ctx: _Context, meta: 
         return tuple(
             _convert(item, item_hint, (*path, f"[{i}]"), ctx) for i, item in enumerate(value)
         )
-    if dataclasses.is_dataclass(hint):
-        return _build(hint, value, path, ctx)
     if hint in (Duration, Address, Network):
         if not isinstance(value, str):
-            raise ctx.error(path, f"expected a string such as {_EXAMPLES[hint]}, got {_describe(value)}")
+            example = _EXAMPLES[hint]
+            raise ctx.error(path, f"expected a string such as {example}, got {_describe(value)}")
         try:
             return hint.parse(value)
         except ValueError as exc:
             raise ctx.error(path, str(exc)) from None
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, value, path, ctx)
     if hint is bool:
         if not isinstance(value, bool):
             raise ctx.error(path, f"expected true or false, got {_describe(value)}")
@@ -329,7 +333,8 @@ def parse_config(text: str, source: str) -> Config:
 def _check(config: Config, ctx: _Context) -> None:
     """Rules that span several keys or need more than a type."""
     url = config.store.url
-    if url and not re.match(r"^(sqlite:///|redis://|rediss://|redis\+sentinel://|redis\+cluster://)", url):
+    schemes = r"^(sqlite:///|redis://|rediss://|redis\+sentinel://|redis\+cluster://)"
+    if url and not re.match(schemes, url):
         raise ctx.error(
             ("store", "url"),
             f"{url!r}: use sqlite:///PATH, redis://HOST:PORT/DB, rediss://, "

@@ -6,7 +6,6 @@ nothing across restarts and is not shared between processes.
 
 from __future__ import annotations
 
-import copy
 import json
 import threading
 import time
