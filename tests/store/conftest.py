@@ -17,9 +17,10 @@ import pytest
 
 from rating.store import Store
 from rating.store.memory import MemoryStore
+from rating.store.redis import RedisStore
 from rating.store.sqlite import SqliteStore
 
-BACKENDS = ["memory", "sqlite"]
+BACKENDS = ["memory", "sqlite", "redis"]
 _names = itertools.count()
 
 
@@ -50,6 +51,18 @@ def _sqlite_opener(path: Path) -> Callable[..., Store]:
     return lambda **options: SqliteStore(path, **options)
 
 
+def _redis_opener(url: str) -> Callable[..., Store]:
+    """Stores on url under a prefix of their own; options become url options."""
+    prefix = f"t{next(_names)}"
+
+    def opener(**options: Any) -> Store:
+        query = "&".join(f"{k}={v}" for k, v in {"prefix": prefix, **options}.items())
+        sep = "&" if "?" in url else "?"
+        return RedisStore.from_url(f"{url}{sep}{query}")
+
+    return opener
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     name = request.param
@@ -57,6 +70,8 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
         opener = _memory_opener()
     elif name == "sqlite":
         opener = _sqlite_opener(tmp_path / "store" / "callmeter.db")
+    elif name == "redis":
+        opener = _redis_opener(request.getfixturevalue("shared_redis_server").url)
     else:  # pragma: no cover - the list above is the registry
         raise AssertionError(name)
     backend = Backend(name, opener)
