@@ -19,8 +19,9 @@ from rating.store import Store
 from rating.store.memory import MemoryStore
 from rating.store.redis import RedisStore
 from rating.store.sqlite import SqliteStore
+from tests.support.redis_server import RedisClusterGroup, RedisSentinelGroup
 
-BACKENDS = ["memory", "sqlite", "redis"]
+BACKENDS = ["memory", "sqlite", "redis", "redis-cluster", "redis-sentinel"]
 _names = itertools.count()
 
 
@@ -63,6 +64,23 @@ def _redis_opener(url: str) -> Callable[..., Store]:
     return opener
 
 
+@pytest.fixture(scope="session")
+def redis_cluster() -> Iterator[RedisClusterGroup]:
+    """Three cluster masters on loopback, shared by the whole run."""
+    group = RedisClusterGroup(3).start()
+    yield group
+    group.cleanup()
+
+
+@pytest.fixture(scope="session")
+def redis_sentinel() -> Iterator[RedisSentinelGroup]:
+    """A master, a replica and a Sentinel, shared by the whole run (tests that fail over
+    make their own group)."""
+    group = RedisSentinelGroup().start()
+    yield group
+    group.cleanup()
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     name = request.param
@@ -72,6 +90,10 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
         opener = _sqlite_opener(tmp_path / "store" / "callmeter.db")
     elif name == "redis":
         opener = _redis_opener(request.getfixturevalue("shared_redis_server").url)
+    elif name == "redis-cluster":
+        opener = _redis_opener(request.getfixturevalue("redis_cluster").url)
+    elif name == "redis-sentinel":
+        opener = _redis_opener(request.getfixturevalue("redis_sentinel").url)
     else:  # pragma: no cover - the list above is the registry
         raise AssertionError(name)
     backend = Backend(name, opener)
