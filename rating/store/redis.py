@@ -1,0 +1,431 @@
+"""The shared store on Redis (standalone, Sentinel or Cluster), through redis-py.
+
+An account transaction reads the account (or takes it from a small cache of what this
+process last committed), runs the pure function, and commits with ``commit.lua``, which
+checks the version it was computed from (optimistic concurrency) and the transaction id,
+and writes the account, the txn record, CDRs and spooled outbox jobs in one step. A lost
+reply that redis-py retries therefore never applies twice: the retry finds the txn record.
+Transactions without a caller's id get an internal one for that reason. Greenlets of one
+process queue per account on a local lock, so only other processes cause conflicts.
+
+This is the only module that imports redis; every Redis error becomes StoreUnavailable
+(cannot reach it now) or StoreError at the public methods (``_boundary``).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import random
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+import redis
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.cluster import ClusterNode, RedisCluster
+from redis.retry import Retry
+from redis.sentinel import Sentinel
+
+from . import redis_cdrs, redis_spool
+from .base import (
+    JSON,
+    TXN_MEMORY_SECONDS,
+    CdrQuery,
+    Commit,
+    Store,
+    StoreError,
+    StoreUnavailable,
+    TooManyConflicts,
+    TxnFn,
+)
+from .codec import cdr_key, check_account_id, check_id, check_query, decode, encode
+from .redis_commit import AccountState, Prepared, commit_args, prepare
+from .redis_keys import Keys
+from .redis_url import RedisTarget, parse_redis_url
+
+log = logging.getLogger(__name__)
+P = ParamSpec("P")
+R = TypeVar("R")
+
+_LUA_DIR = Path(__file__).with_name("lua")
+SCRIPT_NAMES = ("commit", "cdr_index", "cdr_forget", "outbox_add", "outbox_claim",
+                "outbox_retry", "outbox_done", "lease_acquire", "lease_release",
+                "docs_replace", "zrem_if_score")
+#: Internal txn records (transactions without a caller's id) only cover redis-py retries.
+INTERNAL_TXN_TTL_MS = 10 * 60 * 1000
+SWEEP_INTERVAL = 5.0      # seconds between two looks at the dirty spools, per process
+SWEEP_GRACE_MS = 30_000   # a writer finishes its drain well within this
+CACHE_SIZE = 4096         # accounts whose last committed state this process remembers
+
+_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    redis.exceptions.ClusterError,
+    redis.exceptions.RedisClusterException,
+    redis.exceptions.TryAgainError,
+    redis.exceptions.ReadOnlyError,
+    redis.exceptions.OutOfMemoryError,
+)
+
+
+@functools.cache
+def lua_source(name: str) -> str:
+    """A script's text, read once per process."""
+    return (_LUA_DIR / f"{name}.lua").read_text(encoding="utf-8")
+
+
+def _boundary(method: Callable[Concatenate[RedisStore, P], R]
+              ) -> Callable[Concatenate[RedisStore, P], R]:
+    """Bound the concurrent Redis operations and turn Redis errors into ours."""
+
+    def wrapper(self: RedisStore, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with self._slot():
+            try:
+                return method(self, *args, **kwargs)
+            except _UNAVAILABLE as exc:
+                raise StoreUnavailable(f"{self.describe()}: {exc}") from None
+            except redis.exceptions.RedisError as exc:
+                raise StoreError(f"{self.describe()}: {exc}") from None
+
+    functools.update_wrapper(wrapper, method)
+    return wrapper
+
+
+class RedisStore(Store):
+    """A Store in Redis; see the module docstring and redis_keys.py for the layout."""
+
+    def __init__(self, client: Any, target: RedisTarget, *,
+                 txn_memory_seconds: int = TXN_MEMORY_SECONDS) -> None:
+        self._client = client
+        self._target = target
+        self._keys = Keys(target.option("prefix"))
+        self._scripts = {name: client.register_script(lua_source(name)) for name in SCRIPT_NAMES}
+        self._txn_memory_ms = txn_memory_seconds * 1000
+        self._max_conflicts: int = target.option("max_conflicts")
+        self._slots = threading.BoundedSemaphore(target.option("max_connections"))
+        self._pool_timeout: float = target.option("pool_timeout")
+        self._locks: dict[str, list[Any]] = {}
+        self._locks_guard = threading.Lock()
+        self._cache: OrderedDict[str, AccountState] = OrderedDict()
+        self._next_sweep = 0.0
+        self._closed = False
+
+    @classmethod
+    def from_url(cls, url: str, **kwargs: Any) -> RedisStore:
+        """Open redis://, rediss://, redis+sentinel:// or redis+cluster:// (see redis_url.py).
+
+        Connections are made lazily (except Cluster, which maps its slots now), so callmeter
+        starts while Redis is briefly down; ``ping`` tells whether it is reachable.
+        """
+        target = parse_redis_url(url)
+        try:
+            client = _make_client(target)
+        except _UNAVAILABLE as exc:
+            raise StoreUnavailable(f"{target.describe()}: {exc}") from None
+        return cls(client, target, **kwargs)
+
+    # -- plumbing ---------------------------------------------------------------------------
+    @contextmanager
+    def _slot(self) -> Iterator[None]:
+        if self._closed:
+            raise StoreError(f"{self.describe()} is closed")
+        if not self._slots.acquire(timeout=self._pool_timeout):
+            size = self._target.option("max_connections")
+            raise StoreUnavailable(f"{self.describe()}: all {size} connections stayed busy "
+                                   f"for {self._pool_timeout} s")
+        try:
+            yield
+        finally:
+            self._slots.release()
+
+    @contextmanager
+    def _account_lock(self, account_id: str) -> Iterator[None]:
+        """Serialise this process's transactions on one account (no self-inflicted conflicts)."""
+        with self._locks_guard:
+            entry = self._locks.setdefault(account_id, [threading.Lock(), 0])
+            entry[1] += 1
+        try:
+            with entry[0]:
+                yield
+        finally:
+            with self._locks_guard:
+                entry[1] -= 1
+                if entry[1] == 0:
+                    del self._locks[account_id]
+
+    def _script(self, name: str, keys: list[str], args: list[Any]) -> Any:
+        return self._scripts[name](keys=keys, args=args)
+
+    # -- documents --------------------------------------------------------------------------
+    @_boundary
+    def get(self, kind: str, id: str) -> JSON | None:
+        text = self._client.hget(self._keys.docs(check_id(kind, "kind")), id)
+        return None if text is None else decode(text)
+
+    @_boundary
+    def get_many(self, kind: str, ids: Iterable[str]) -> dict[str, JSON]:
+        wanted = list(dict.fromkeys(ids))
+        if not wanted:
+            return {}
+        texts = self._client.hmget(self._keys.docs(check_id(kind, "kind")), wanted)
+        return {i: decode(t) for i, t in zip(wanted, texts, strict=True) if t is not None}
+
+    @_boundary
+    def put(self, kind: str, id: str, doc: JSON) -> None:
+        text = encode(doc)
+        self._client.hset(self._keys.docs(check_id(kind, "kind")), check_id(id), text)
+
+    @_boundary
+    def put_many(self, kind: str, docs: dict[str, JSON], replace_all: bool = False) -> None:
+        key = self._keys.docs(check_id(kind, "kind"))
+        pairs = [(check_id(i), encode(d)) for i, d in docs.items()]
+        if replace_all:
+            self._script("docs_replace", [key], [x for pair in pairs for x in pair])
+        elif pairs:
+            self._client.hset(key, mapping=dict(pairs))
+
+    @_boundary
+    def delete(self, kind: str, id: str) -> bool:
+        return bool(self._client.hdel(self._keys.docs(check_id(kind, "kind")), id))
+
+    @_boundary
+    def list_ids(self, kind: str, prefix: str = "") -> list[str]:
+        ids = self._client.hkeys(self._keys.docs(check_id(kind, "kind")))
+        return sorted(i for i in ids if i.startswith(prefix))
+
+    # -- accounts ---------------------------------------------------------------------------
+    @_boundary
+    def get_account(self, account_id: str) -> JSON | None:
+        text = self._client.hget(self._keys.account(check_account_id(account_id)).account, "doc")
+        return None if text is None else decode(text)
+
+    @_boundary
+    def list_accounts(self, tenant: str | None = None) -> list[str]:
+        prefix = f"{tenant}:" if tenant else ""
+        ids = sorted(a for a in self._client.smembers(self._keys.accounts) if a.startswith(prefix))
+        # The index may name accounts whose creation failed or that were deleted: check.
+        pipe = self._client.pipeline(transaction=False)
+        for account_id in ids:
+            pipe.hexists(self._keys.account(account_id).account, "doc")
+        return [a for a, exists in zip(ids, pipe.execute(), strict=True) if exists]
+
+    @_boundary
+    def transact(self, account_id: str, fn: TxnFn, txn_id: str | None = None) -> JSON:
+        check_account_id(account_id)
+        if txn_id is not None:
+            check_id(txn_id, "txn id")
+        internal_id = f"~{uuid.uuid4().hex}"
+        with self._account_lock(account_id):
+            try:
+                return self._transact(account_id, fn, txn_id or internal_id,
+                                      remembered=txn_id is not None)
+            except BaseException:
+                self._cache.pop(account_id, None)  # we no longer know what is stored
+                raise
+
+    def _transact(self, account_id: str, fn: TxnFn, txn_id: str, remembered: bool) -> JSON:
+        state = self._cache.get(account_id)
+        fresh = state is None
+        if state is None:
+            state = self._read_account(account_id)
+        for attempt in range(self._max_conflicts + 1):
+            try:
+                commit = fn(None if state.doc is None else decode(state.doc))
+            except Exception:
+                if not fresh:  # computed on a cached state: first make sure it is current
+                    state, fresh = self._read_account(account_id), True
+                    continue
+                if remembered:
+                    done, result = self._txn_result(account_id, txn_id)
+                    if done:
+                        return result
+                raise
+            outcome = self._commit(account_id, state, prepare(account_id, commit), txn_id,
+                                   remembered)
+            if not isinstance(outcome, AccountState):
+                return outcome[0]
+            state, fresh = outcome, True
+            self._backoff(attempt)
+        raise TooManyConflicts(
+            f"account {account_id} changed under {self._max_conflicts + 1} attempts in a row")
+
+    def _read_account(self, account_id: str) -> AccountState:
+        version, doc = self._client.hmget(self._keys.account(account_id).account, "v", "doc")
+        return AccountState(version or "0", doc)
+
+    def _commit(self, account_id: str, state: AccountState, prepared: Prepared, txn_id: str,
+                remembered: bool) -> AccountState | tuple[JSON]:
+        """Run commit.lua: (result,) when done (now or before), or the newer state."""
+        keys = self._keys.account(account_id)
+        if prepared.spools:
+            self._client.zadd(self._keys.dirty, {account_id: time.time() * 1000})
+        if prepared.action == "put" and state.doc is None:
+            self._client.sadd(self._keys.accounts, account_id)
+        ttl = self._txn_memory_ms if remembered else INTERNAL_TXN_TTL_MS
+        script_keys, args = commit_args(keys, account_id, state.version, prepared, txn_id, ttl)
+        reply = self._script("commit", script_keys, args)
+        if reply[0] == 2:
+            return AccountState(reply[1], reply[2])
+        if reply[0] == 0:
+            return (decode(reply[1]),)
+        self._remember(account_id, AccountState(
+            reply[1], state.doc if prepared.action == "keep" else prepared.account))
+        self._after_commit(account_id, prepared)
+        return (decode(prepared.result),)
+
+    def _after_commit(self, account_id: str, prepared: Prepared) -> None:
+        if prepared.action == "del":
+            self._client.srem(self._keys.accounts, account_id)
+            if self._client.hexists(self._keys.account(account_id).account, "doc"):
+                self._client.sadd(self._keys.accounts, account_id)  # created again meanwhile
+        if prepared.spools:
+            try:
+                self._drain(account_id)
+            except _UNAVAILABLE as exc:  # committed; the sweep will finish the move
+                log.warning("account %s committed, its CDRs/jobs wait in its spool: %s",
+                            account_id, exc)
+
+    def _remember(self, account_id: str, state: AccountState) -> None:
+        self._cache[account_id] = state
+        self._cache.move_to_end(account_id)
+        while len(self._cache) > CACHE_SIZE:
+            self._cache.popitem(last=False)
+
+    def _backoff(self, attempt: int) -> None:
+        time.sleep(random.uniform(0, min(0.02, 0.001 * 2**attempt)))
+
+    @_boundary
+    def txn_result(self, account_id: str, txn_id: str) -> tuple[bool, JSON]:
+        return self._txn_result(check_account_id(account_id), check_id(txn_id, "txn id"))
+
+    def _txn_result(self, account_id: str, txn_id: str) -> tuple[bool, JSON]:
+        text = self._client.get(self._keys.account(account_id).txn(txn_id))
+        return (False, None) if text is None else (True, decode(text))
+
+    # -- CDRs -------------------------------------------------------------------------------
+    @_boundary
+    def append_cdrs(self, cdrs: list[JSON]) -> None:
+        self._append_cdrs(cdrs)
+
+    def _append_cdrs(self, cdrs: list[JSON]) -> None:
+        by_account: dict[str, list[JSON]] = {}
+        for cdr in cdrs:
+            by_account.setdefault(cdr_key(cdr).account, []).append(cdr)
+        prepared = {a: prepare(a, Commit.keep(cdrs=group)) for a, group in by_account.items()}
+        for account_id, p in prepared.items():
+            self._client.zadd(self._keys.dirty, {account_id: time.time() * 1000})
+            script_keys, args = commit_args(self._keys.account(account_id), account_id, "", p,
+                                            "", 0)
+            self._script("commit", script_keys, args)
+            self._drain(account_id)
+
+    def _drain(self, account_id: str) -> int:
+        return redis_spool.drain(self._client, self._scripts, self._keys, account_id,
+                                 self._append_cdrs)
+
+    def _sweep(self) -> None:
+        """Finish the spools of writers that died between commit and drain (rate-limited)."""
+        if time.monotonic() < self._next_sweep:
+            return
+        self._next_sweep = time.monotonic() + SWEEP_INTERVAL
+        older = int(time.time() * 1000) - SWEEP_GRACE_MS
+        redis_spool.sweep(self._client, self._scripts, self._keys, older, self._drain)
+
+    @_boundary
+    def query_cdrs(self, query: CdrQuery) -> tuple[list[JSON], str | None]:
+        check_query(query)
+        if not query.accounts:  # the per-account indexes are always complete
+            self._sweep()
+        return redis_cdrs.query_cdrs(self._client, self._keys, query)
+
+    # -- leases -----------------------------------------------------------------------------
+    @_boundary
+    def acquire_lease(self, name: str, owner: str, ttl_ms: int) -> bool:
+        key = self._keys.lease(check_id(name, "lease name"))
+        return bool(self._script("lease_acquire", [key],
+                                 [check_id(owner, "lease owner"), max(1, int(ttl_ms))]))
+
+    @_boundary
+    def release_lease(self, name: str, owner: str) -> bool:
+        return bool(self._script("lease_release", [self._keys.lease(name)], [owner]))
+
+    @_boundary
+    def lease_owner(self, name: str) -> str | None:
+        owner: str | None = self._client.get(self._keys.lease(name))
+        return owner
+
+    # -- outbox -----------------------------------------------------------------------------
+    @_boundary
+    def outbox_claim(self, owner: str, limit: int, lease_ms: int, now_ms: int) -> list[JSON]:
+        self._sweep()
+        flat = self._script("outbox_claim", list(self._keys.outbox),
+                            [int(now_ms), int(lease_ms), int(limit)])
+        jobs = []
+        for i in range(0, len(flat), 3):
+            due_ms, attempts = flat[i + 1].split()
+            jobs.append({"id": flat[i], "due_ms": int(due_ms), "attempts": int(attempts),
+                         "job": decode(flat[i + 2])})
+        return jobs
+
+    @_boundary
+    def outbox_done(self, job_id: str) -> None:
+        self._script("outbox_done", list(self._keys.outbox), [job_id])
+
+    @_boundary
+    def outbox_retry(self, job_id: str, due_ms: int, attempts: int) -> None:
+        self._script("outbox_retry", list(self._keys.outbox), [job_id, int(due_ms), int(attempts)])
+
+    # -- life cycle -------------------------------------------------------------------------
+    @_boundary
+    def ping(self) -> None:
+        self._client.ping()
+
+    def describe(self) -> str:
+        return self._target.describe()
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._client.close()
+
+
+def _make_client(target: RedisTarget) -> Any:
+    """A redis-py client for the target, with timeouts, bounded retries and health checks."""
+    kwargs: dict[str, Any] = {
+        "username": target.username,
+        "password": target.password,
+        "decode_responses": True,
+        "socket_timeout": target.option("socket_timeout"),
+        "socket_connect_timeout": target.option("socket_connect_timeout"),
+        "socket_keepalive": True,
+        "health_check_interval": target.option("health_check_interval"),
+        "retry": Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.5), target.option("retries")),
+        "client_name": "callmeter",
+    }
+    if target.tls:
+        kwargs.update(ssl=True, ssl_ca_certs=target.option("ssl_ca_certs"),
+                      ssl_certfile=target.option("ssl_certfile"),
+                      ssl_keyfile=target.option("ssl_keyfile"),
+                      ssl_cert_reqs=target.option("ssl_cert_reqs"),
+                      ssl_check_hostname=target.option("ssl_check_hostname"))
+    if target.mode == "cluster":
+        nodes = [ClusterNode(host, port) for host, port in target.hosts]  # type: ignore[no-untyped-call]
+        return RedisCluster(startup_nodes=nodes, max_connections=target.option("max_connections"),
+                            **kwargs)
+    if target.mode == "sentinel":
+        sentinel_kwargs = {k: kwargs[k] for k in ("socket_timeout", "socket_connect_timeout")}
+        sentinel_kwargs.update(username=target.option("sentinel_username"),
+                               password=target.option("sentinel_password"))
+        sentinel = Sentinel(  # type: ignore[no-untyped-call]
+            list(target.hosts), sentinel_kwargs=sentinel_kwargs)
+        return sentinel.master_for(  # type: ignore[no-untyped-call]
+            target.service, db=target.db, **kwargs)
+    host, port = target.hosts[0]
+    return redis.Redis(host=host, port=port, db=target.db,
+                       max_connections=target.option("max_connections"), **kwargs)
