@@ -1,0 +1,274 @@
+"""Rating and charging operations on an in-memory account (SPEC.md B.4, C.2-C.5).
+
+Pure functions: they take the account object, the compiled tariffs and a CallDescriptor and
+change the account in place (or a clone, for dry runs). Persisting, locking and idempotency
+are the engine's business (``rating.engine``).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from . import money
+from .accounts import Account, select_balances
+from .balances import MONETARY
+from .callcost import CallCost
+from .calldesc import CallDescriptor
+from .debits import DebitState, charge_connect_fee, debit_money, debit_units
+from .errors import InsufficientCredit, InsufficientCreditBalanceBlocker, RatingError
+from .pricing import Stretch, price, rating_infos
+from .spans import Increment, MonetaryInfo, TimeSpan
+from .tariffs import MAX_COST_FREE, Tariffs
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Engine-wide numbers the operations need."""
+
+    decimals: int = 5  # general.rounding_decimals
+
+
+def _stretch(cd: CallDescriptor, duration_index: int) -> Stretch:
+    return Stretch(cd.Tenant, cd.Category, cd.Subject, cd.Destination, cd.TimeStart, cd.TimeEnd,
+                   duration_index, cd.tor, cd.tz)
+
+
+def _zero_span(tariffs: Tariffs, cd: CallDescriptor) -> list[TimeSpan]:
+    """A zero-duration call: one empty span carrying the rating info, if rating works."""
+    try:
+        infos = rating_infos(tariffs, _stretch(cd, 0))
+    except RatingError:
+        return []
+    ri = infos[0]
+    return [TimeSpan(cd.TimeStart, cd.TimeEnd, 0, None, [], money.ZERO, None,
+                     ri.matched_subject, ri.matched_prefix, ri.matched_dest_id,
+                     ri.rating_plan_id)]
+
+
+# -- GetCost ---------------------------------------------------------------------------
+
+def get_cost(tariffs: Tariffs, cd: CallDescriptor, settings: Settings) -> CallCost:
+    """Pure rating: spans, the connect-fee increment, MaxCost *free, DestinationRate rounding."""
+    cc = CallCost.for_cd(cd)
+    if cd.duration == 0:
+        cc.Timespans = _zero_span(tariffs, cd)
+        return cc
+    spans = price(tariffs, _stretch(cd, max(cd.DurationIndex, cd.duration)), settings.decimals)
+    total = money.ZERO
+    for index, ts in enumerate(spans):
+        ri = ts.rate_interval
+        if index == 0 and cd.LoopIndex == 0 and ri is not None:
+            ts.increments.insert(0, Increment(0, ri.rating.connect_fee, 1))
+        ts.cost = ts.increments_cost(settings.decimals)
+        total += ts.cost
+        if ri is not None and ri.rating.max_cost_strategy == MAX_COST_FREE:
+            cap = ri.rating.max_cost - cd.MaxCostSoFar
+            if ri.rating.max_cost > 0 and total >= cap:
+                total = max(cap, money.ZERO)
+    cc.Timespans = spans
+    decimals, method = cc.longest_rounding()
+    cc.Cost = money.round_value(total, decimals, method)
+    return cc
+
+
+# -- debits ----------------------------------------------------------------------------
+
+def debit(account: Account, tariffs: Tariffs, cd: CallDescriptor, settings: Settings, *,
+          dry_run: bool, go_negative: bool, new_uuid: str) -> CallCost:
+    """Charge the call to the account's balances (CGRateS debitCreditBalance).
+
+    Unit balances first, then money balances, repeated while any pays more; what is left is
+    rated with the call's subject and, if it costs something and go_negative, charged to the
+    ``*default`` balance (which may go below zero).
+    """
+    duration_index = max(cd.DurationIndex, cd.duration)
+    work = cd.copy(ToR=cd.tor, DurationIndex=duration_index)
+    cc = CallCost.for_cd(work)
+    if work.duration <= 0:
+        cc.Timespans = _zero_span(tariffs, work)
+        return cc
+    state = DebitState(account, tariffs, work, duration_index, settings.decimals, dry_run,
+                       new_uuid, fee_pending=work.LoopIndex == 0)
+    if not _debit_balances(state, cc):
+        _debit_rest(state, cc, go_negative)
+    cc.negative_connect_fee = state.negative_connect_fee
+    cc.max_cost_disconnect = state.max_cost_disconnect
+    cc.update_cost(settings.decimals)
+    return cc
+
+
+def _debit_balances(state: DebitState, cc: CallCost) -> bool:
+    """Let the balances pay; True when the debit is over (covered, or a dry-run stop)."""
+    cd = state.cd
+    args = (state.account, state.tariffs, cd.Destination, cd.Category)
+    units = select_balances(*args, cd.tor, cd.TimeStart, cd.Direction)
+    state.money_balances = select_balances(*args, MONETARY, cd.TimeStart, cd.Direction)
+    progress = True
+    while progress:
+        progress = False
+        for chain, pay in ((units, debit_units), (state.money_balances, debit_money)):
+            again = True
+            while again:
+                again = False
+                for b in chain:
+                    part = pay(state, b)
+                    if part:
+                        cc.Timespans.extend(part)
+                        state.fee_pending = False  # only the call's first part pays it
+                        cd.TimeStart = part[-1].end
+                        if cd.TimeStart >= cd.TimeEnd:
+                            return True
+                        again = progress = True
+                        if state.dry_run and state.max_cost_disconnect:
+                            return True
+                    if b.Blocker:
+                        if state.dry_run:
+                            return True
+                        raise InsufficientCreditBalanceBlocker(b.Uuid)
+    return False
+
+
+def _debit_rest(state: DebitState, cc: CallCost, go_negative: bool) -> None:
+    """Rate what no balance paid; free parts are kept, priced ones go to *default if allowed."""
+    cd = state.cd
+    try:
+        spans = price(state.tariffs, state.stretch(cd.Subject), state.decimals)
+    except RatingError:
+        if not cc.Timespans:
+            raise
+        log.warning("rest of call %s unrated after balances paid part of it", cd.account_key)
+        return
+    cost = sum((i.cost * i.count for ts in spans for i in ts.increments), money.ZERO)
+    if cost == 0:
+        for inc in (i for ts in spans for i in ts.increments):
+            inc.account_id = state.account.ID
+        cc.Timespans.extend(spans)
+        return
+    if not go_negative:
+        return
+    if state.fee_pending and cd.LoopIndex == 0 and not cc.Timespans:
+        charge = charge_connect_fee(state, spans)
+        if charge is not None and charge.fee > 0:
+            spans[0].increments.insert(0, charge.increment(state.account.ID))
+    default = state.default_balance()
+    for ts in spans:
+        for inc in ts.increments:
+            if inc.duration == 0 and inc.monetary is not None:
+                continue
+            default.set_value(default.Value - inc.cost * inc.count, state.decimals)
+            inc.monetary = MonetaryInfo(default.Uuid, default.ID, default.Value)
+            inc.account_id = state.account.ID
+    cc.Timespans.extend(spans)
+
+
+# -- max session time, MaxDebit --------------------------------------------------------
+
+def max_session_time(account: Account, tariffs: Tariffs, cd: CallDescriptor,
+                     settings: Settings, *, new_uuid: str) -> int:
+    """How long the call may last (ns): a dry-run debit on a clone, walked increment by
+    increment (SPEC.md C.4). -1 when the account may go negative; 0 with no credit."""
+    if account.AllowNegative:
+        return -1
+    initial = cd.duration
+    clone = account.clone()
+    default = clone.default_balance(new_uuid)
+    budget = default.Value
+    cc = debit(clone, tariffs, cd, settings, dry_run=True, go_negative=False, new_uuid=new_uuid)
+    if cc.negative_connect_fee:
+        return 0
+    total = 0
+    for ts in cc.Timespans:
+        if _above_max_rate(cd, ts):
+            return min(initial, total)
+        for inc in ts.increments:
+            count = inc.count
+            if inc.monetary is not None and inc.monetary.uuid == default.Uuid and inc.cost > 0:
+                affordable = money.floor_div(budget, inc.cost) if budget > 0 else 0
+                if affordable < count:
+                    return min(initial, total + affordable * inc.duration)
+                budget -= inc.cost * count
+            total += inc.duration * count
+            if total >= initial:
+                return initial
+    return min(initial, total)
+
+
+def _above_max_rate(cd: CallDescriptor, ts: TimeSpan) -> bool:
+    if cd.MaxRate <= 0 or cd.MaxRateUnit <= 0 or ts.rate_interval is None:
+        return False
+    slot = ts.rate_interval.rating.slot_at(ts.group_start)
+    return slot.value * cd.MaxRateUnit > cd.MaxRate * slot.rate_unit
+
+
+def max_debit(account: Account, tariffs: Tariffs, cd: CallDescriptor, settings: Settings, *,
+              new_uuid: str) -> CallCost:
+    """Debit as much of the call as the account can pay (CGRateS MaxDebit)."""
+    duration_index = max(cd.DurationIndex, cd.duration)
+    initial = cd.duration
+    allowed = max_session_time(account, tariffs, cd, settings, new_uuid=new_uuid)
+    if cd.ForceDuration and not account.AllowNegative and allowed < initial:
+        raise InsufficientCredit(f"can pay {allowed} ns of {initial}")
+    if allowed == 0:
+        cc = CallCost.for_cd(cd.copy(ToR=cd.tor))
+        if initial == 0:
+            cc.Timespans = _zero_span(tariffs, cd)
+        return cc
+    if allowed > 0:
+        cd = cd.copy(TimeEnd=cd.TimeStart + allowed,
+                     DurationIndex=duration_index - (initial - allowed))
+    return debit(account, tariffs, cd, settings, dry_run=cd.DryRun,
+                 go_negative=not cd.DenyNegativeAccount, new_uuid=new_uuid)
+
+
+def perform_rounding(account: Account, cc: CallCost, settings: Settings) -> None:
+    """PerformRounding: add RoundIncrements and charge them (CGRateS cc.Round + RefundRounding)."""
+    refund_rounding(account, cc.round_spans(), settings)
+
+
+# -- refunds ---------------------------------------------------------------------------
+
+def refund_increments(account: Account, increments: list[Increment], tor: str,
+                      settings: Settings) -> int:
+    """Give back what increments took: units (consumed per increment) and money (cost).
+
+    Increments of other accounts or of balances that no longer exist are skipped with a
+    warning. Returns how many increment runs were refunded.
+    """
+    done = 0
+    for inc in increments:
+        if inc.account_id and inc.account_id != account.ID:
+            log.warning("refund of %s skips an increment of account %s", account.ID,
+                        inc.account_id)
+            continue
+        if inc.unit is not None and inc.unit.uuid:
+            balance = account.find_balance(inc.unit.uuid, (tor or "*voice", "*generic"))
+            amount = inc.unit.consumed if inc.unit.consumed else money.to_decimal(inc.duration)
+            if balance is None:
+                log.warning("refund: unit balance %s gone from %s", inc.unit.uuid, account.ID)
+            else:
+                balance.set_value(balance.Value + amount * inc.count, settings.decimals)
+                done += 1
+        if inc.monetary is not None and inc.monetary.uuid:
+            balance = account.find_balance(inc.monetary.uuid, (MONETARY,))
+            if balance is None:
+                log.warning("refund: money balance %s gone from %s", inc.monetary.uuid,
+                            account.ID)
+            else:
+                balance.set_value(balance.Value + inc.cost * inc.count, settings.decimals)
+                done += 1
+    return done
+
+
+def refund_rounding(account: Account, increments: list[Increment], settings: Settings) -> None:
+    """Charge rounding differences (RoundIncrements) to the money balances that paid."""
+    for inc in increments:
+        if inc.monetary is None:
+            continue
+        balance = account.find_balance(inc.monetary.uuid, (MONETARY,))
+        if balance is None:
+            log.warning("rounding: money balance %s gone from %s", inc.monetary.uuid, account.ID)
+            continue
+        balance.set_value(balance.Value - inc.cost * inc.count, settings.decimals)
