@@ -81,8 +81,11 @@ class Type:
         """A JSON-compatible form for the store (no Decimal, no datetime)."""
         return value
 
-    def render(self, doc: Any) -> Any:
-        """The reply value for a stored form (None → the Go zero value)."""
+    def render(self, doc: Any, legacy: bool = False) -> Any:
+        """The reply value for a stored form (None → the Go zero value).
+
+        legacy: also show fields of the older dialect (Field.legacy).
+        """
         return self.zero if doc is None else doc
 
     def describe(self) -> str:
@@ -133,7 +136,7 @@ class Number(Type):
     def to_doc(self, value: Any) -> Any:
         return str(value)
 
-    def render(self, doc: Any) -> Any:
+    def render(self, doc: Any, legacy: bool = False) -> Any:
         return self.zero if doc is None else Decimal(doc)
 
 
@@ -208,6 +211,36 @@ class Time(Type):
             raise value_error(path, str(exc)) from None
 
 
+class Text(Str):
+    """A Go string field that older clients fill with a number (``"Units": 99``): kept as text."""
+
+    expected = "a string or a number"
+
+    def convert(self, value: Any, path: str) -> str:
+        if isinstance(value, int | Decimal) and not isinstance(value, bool):
+            return str(value)
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return super().convert(value, path)
+
+
+class IdList(Type):
+    """A list of ids, given as an array of strings or as CGRateS's ``"a;b"`` text."""
+
+    expected = "an array of strings or text like a;b"
+
+    def convert(self, value: Any, path: str) -> list[str]:
+        if isinstance(value, str):
+            return [part for part in Str().convert(value, path).split(";") if part]
+        if not isinstance(value, list):
+            raise type_error(path, self.expected, value)
+        return [Str().convert(item, f"{path}[{i}]") for i, item in enumerate(value)
+                if item is not None]
+
+    def is_missing(self, value: Any) -> bool:
+        return not value
+
+
 class AnyJson(Type):
     """Any JSON value, passed through (ExtraFields, ignored arguments of Ping)."""
 
@@ -234,8 +267,8 @@ class ListOf(Type):
     def to_doc(self, value: Any) -> Any:
         return None if value is None else [self.item.to_doc(v) for v in value]
 
-    def render(self, doc: Any) -> Any:
-        return None if doc is None else [self.item.render(v) for v in doc]
+    def render(self, doc: Any, legacy: bool = False) -> Any:
+        return None if doc is None else [self.item.render(v, legacy) for v in doc]
 
 
 @dataclass(frozen=True)
@@ -255,8 +288,8 @@ class MapOf(Type):
     def to_doc(self, value: Any) -> Any:
         return None if value is None else {k: self.item.to_doc(v) for k, v in value.items()}
 
-    def render(self, doc: Any) -> Any:
-        return None if doc is None else {k: self.item.render(v) for k, v in doc.items()}
+    def render(self, doc: Any, legacy: bool = False) -> Any:
+        return None if doc is None else {k: self.item.render(v, legacy) for k, v in doc.items()}
 
 
 @dataclass(frozen=True)
@@ -267,6 +300,7 @@ class Field:
     type: Type
     aliases: tuple[str, ...] = ()
     zero: Any = _UNSET  # what a reply shows when not given; default: the type's zero
+    legacy: bool = False  # only in an older dialect: stored, left out of v0.10 replies
 
     def render_zero(self) -> Any:
         return self.type.zero if self.zero is _UNSET else self.zero
@@ -291,12 +325,12 @@ class Struct(Type):
         unknown = [m for m in self.mandatory if m not in names]
         if unknown:
             raise ValueError(f"mandatory fields not declared: {unknown}")
-        for fld in self.fields:
-            for key in (fld.name, *fld.aliases):
-                self._index.setdefault(key, (fld, None if key == fld.name else key))
-        for fld in self.fields:
-            for key in (fld.name, *fld.aliases):
-                self._index.setdefault(key.casefold(), (fld, None if key == fld.name else key))
+        for exact in (True, False):
+            for fld in self.fields:
+                for key in (fld.name, *fld.aliases):
+                    # an alias differing only in case is the same name to Go's decoder
+                    alias = None if key.casefold() == fld.name.casefold() else key
+                    self._index.setdefault(key if exact else key.casefold(), (fld, alias))
 
     def _lookup(self, key: str) -> tuple[Field, str | None] | None:
         return self._index.get(key) or self._index.get(key.casefold())
@@ -347,11 +381,12 @@ class Struct(Type):
         return {f.name: f.type.to_doc(value[f.name]) for f in self.fields
                 if value.get(f.name) is not None}
 
-    def render(self, doc: Any) -> Any:
+    def render(self, doc: Any, legacy: bool = False) -> Any:
         if doc is None:
             return None
-        return {f.name: f.render_zero() if doc.get(f.name) is None else f.type.render(doc[f.name])
-                for f in self.fields}
+        return {f.name: f.render_zero() if doc.get(f.name) is None
+                else f.type.render(doc[f.name], legacy)
+                for f in self.fields if legacy or not f.legacy}
 
     def field_names(self) -> list[str]:
         return [f.name for f in self.fields]
@@ -392,4 +427,6 @@ DURATION_TEXT = DurationText()
 TIME = Time()
 ANY = AnyJson()
 STR_LIST = ListOf(STR)
+TEXT = Text()
+ID_LIST = IdList()
 STR_MAP_BOOL = MapOf(BOOL)
