@@ -336,6 +336,8 @@ class Struct(Type):
         return self._index.get(key) or self._index.get(key.casefold())
 
     def convert(self, value: Any, path: str = "") -> Args:
+        if value is None:  # "params": [] or [null]: Go leaves every field zero
+            value = {}
         if not isinstance(value, dict):
             raise type_error(path, self.expected, value)
         args = Args({f.name: None for f in self.fields})
@@ -401,6 +403,8 @@ class Scalar(Type):
     mandatory: bool = True
 
     def convert(self, value: Any, path: str = "") -> Any:
+        if value is None:
+            return self.type.zero
         return self.type.convert(value, path)
 
     def check(self, value: Any) -> None:

@@ -13,13 +13,16 @@ from agent.rpc.errors import ParseError
 from agent.rpc.framing import Frame, JsonSplitter, StreamBroken
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("0.1", Decimal("0.1")),
-    ("12", 12),
-    ("-3", -3),
-    ("1e2", Decimal("1E+2")),
-    ("0.30000000000000004", Decimal("0.30000000000000004")),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("0.1", Decimal("0.1")),
+        ("12", 12),
+        ("-3", -3),
+        ("1e2", Decimal("1E+2")),
+        ("0.30000000000000004", Decimal("0.30000000000000004")),
+    ],
+)
 def test_numbers_parse_as_int_or_exact_decimal(text: str, expected: object) -> None:
     value = jsonvalue.loads(text)
     assert value == expected
@@ -42,16 +45,19 @@ def test_invalid_utf8_is_a_parse_error_naming_the_byte() -> None:
         jsonvalue.loads(b'{"a": "\xff"}'[:0] + b'{"a": "x\xff"}')
 
 
-@pytest.mark.parametrize(("value", "text"), [
-    (Decimal("0.1") + Decimal("0.2"), "0.3"),
-    (Decimal("10.00000"), "10"),
-    (Decimal("0.60000"), "0.6"),
-    (Decimal("-0.0"), "0"),
-    (Decimal("1E+2"), "100"),
-    (Decimal("1.5E-7"), "0.00000015"),
-    (Decimal("1E+40"), "1E+40"),
-    (Decimal("123456789012345678.123456"), "123456789012345678.123456"),
-])
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (Decimal("0.1") + Decimal("0.2"), "0.3"),
+        (Decimal("10.00000"), "10"),
+        (Decimal("0.60000"), "0.6"),
+        (Decimal("-0.0"), "0"),
+        (Decimal("1E+2"), "100"),
+        (Decimal("1.5E-7"), "0.00000015"),
+        (Decimal("1E+40"), "1E+40"),
+        (Decimal("123456789012345678.123456"), "123456789012345678.123456"),
+    ],
+)
 def test_decimals_are_written_as_exact_json_numbers(value: Decimal, text: str) -> None:
     assert jsonvalue.dumps(value) == text
     assert Decimal(text) == value
@@ -62,13 +68,22 @@ def test_written_decimals_never_pass_through_float() -> None:
     assert jsonvalue.dumps({"Cost": value}) == '{"Cost":0.1000000000000000055511151231257827}'
 
 
-@pytest.mark.parametrize(("value", "text"), [
-    (datetime(2014, 8, 4, 13, 0, tzinfo=UTC), '"2014-08-04T13:00:00Z"'),
-    (datetime(2014, 8, 4, 13, 0, 0, 865119, tzinfo=timezone(timedelta(hours=11))),
-     '"2014-08-04T13:00:00.865119+11:00"'),
-    (datetime(2014, 8, 4, 13, 0, 0, 500000, tzinfo=timezone(timedelta(hours=-5, minutes=-30))),
-     '"2014-08-04T13:00:00.5-05:30"'),
-])
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (datetime(2014, 8, 4, 13, 0, tzinfo=UTC), '"2014-08-04T13:00:00Z"'),
+        (
+            datetime(2014, 8, 4, 13, 0, 0, 865119, tzinfo=timezone(timedelta(hours=11))),
+            '"2014-08-04T13:00:00.865119+11:00"',
+        ),
+        (
+            datetime(
+                2014, 8, 4, 13, 0, 0, 500000, tzinfo=timezone(timedelta(hours=-5, minutes=-30))
+            ),
+            '"2014-08-04T13:00:00.5-05:30"',
+        ),
+    ],
+)
 def test_times_are_written_as_go_rfc3339(value: datetime, text: str) -> None:
     assert jsonvalue.dumps(value) == text
 
@@ -82,13 +97,14 @@ def test_objects_with_to_json_are_written_as_their_json_form() -> None:
 
 
 def test_output_is_ascii_and_valid_json_for_any_string() -> None:
-    name = "Zürich \u2028 \"quoted\" \\ \U0001F600 \x00"
+    name = 'Zürich \u2028 "quoted" \\ \U0001f600 \x00'
     text = jsonvalue.dumps({"name": name})
     assert text.isascii()
     assert json.loads(text) == {"name": name}
 
 
 # -- framing --------------------------------------------------------------------------
+
 
 def _split(chunks: list[bytes], max_bytes: int = 1 << 20) -> list[Frame]:
     splitter = JsonSplitter(max_bytes)
@@ -155,7 +171,8 @@ def test_half_a_request_at_close_is_reported() -> None:
 
 # -- envelopes ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("raw_id", ['1', '"abc"', 'null', '1.50', '{"x":[1]}', '-7'])
+
+@pytest.mark.parametrize("raw_id", ["1", '"abc"', "null", "1.50", '{"x":[1]}', "-7"])
 def test_the_id_is_echoed_verbatim(raw_id: str) -> None:
     doc = jsonvalue.loads(f'{{"method":"X.Y","params":[{{}}],"id":{raw_id}}}')
     request = envelope.parse_request(doc)
@@ -176,7 +193,10 @@ def test_go_and_2_0_reply_shapes() -> None:
     error = ParseError("bad")
     assert envelope.error_reply(go, error) == {"id": 5, "result": None, "error": "bad"}
     assert envelope.error_reply(v2, error) == {
-        "jsonrpc": "2.0", "id": 5, "error": {"code": -32700, "message": "bad"}}
+        "jsonrpc": "2.0",
+        "id": 5,
+        "error": {"code": -32700, "message": "bad"},
+    }
     assert envelope.result_reply(v2, "OK") == {"jsonrpc": "2.0", "id": 5, "result": "OK"}
 
 
