@@ -23,7 +23,10 @@ def json_samples(prefix: str) -> list[dict[str, Any]]:
     for match in re.finditer(r"(?m)^[ \t]*\{", text):
         if match.start() < pos:
             continue
-        doc, end = decoder.raw_decode(text, match.end() - 1)
+        try:
+            doc, end = decoder.raw_decode(text, match.end() - 1)
+        except ValueError:
+            continue  # Python code in a blog post, not JSON
         samples.append(doc)
         pos = end
     return samples
