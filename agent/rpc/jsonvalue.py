@@ -63,6 +63,8 @@ def loads(data: bytes | str) -> Any:
         raise ParseError(f"{exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except (ValueError, RecursionError) as exc:  # int digit limit, NaN, Infinity
         raise ParseError(str(exc)) from None
+    except ArithmeticError:  # decimal.InvalidOperation: an exponent beyond Decimal's range
+        raise ParseError("number out of range") from None
 
 
 def format_decimal(value: Decimal) -> str:

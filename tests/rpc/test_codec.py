@@ -40,6 +40,12 @@ def test_integer_beyond_the_digit_limit_is_a_parse_error_not_a_crash() -> None:
         jsonvalue.loads("1" * 5000)
 
 
+@pytest.mark.parametrize("text", ["1e9999999999999999999", '{"id": -1E-99999999999999999999}'])
+def test_numbers_beyond_decimal_range_are_a_parse_error(text: str) -> None:
+    with pytest.raises(ParseError, match="number out of range"):
+        jsonvalue.loads(text)
+
+
 def test_invalid_utf8_is_a_parse_error_naming_the_byte() -> None:
     with pytest.raises(ParseError, match="invalid UTF-8 at byte 8"):
         jsonvalue.loads(b'{"a": "\xff"}'[:0] + b'{"a": "x\xff"}')
