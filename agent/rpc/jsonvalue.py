@@ -106,6 +106,25 @@ def dumps(value: Any) -> str:
     return "".join(parts)
 
 
+def pretty(value: Any, indent: int = 2) -> str:
+    """Indented JSON text for people (the console), with the same exact numbers."""
+    return _pretty(value, indent, 0)
+
+
+def _pretty(value: Any, indent: int, level: int) -> str:
+    if hasattr(value, "to_json"):
+        value = value.to_json()
+    pad, inner = " " * (indent * level), " " * (indent * (level + 1))
+    if isinstance(value, dict) and value:
+        items = [f"{inner}{_encode_str(str(k))}: {_pretty(v, indent, level + 1)}"
+                 for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + f"\n{pad}}}"
+    if isinstance(value, list | tuple) and value:
+        items = [f"{inner}{_pretty(v, indent, level + 1)}" for v in value]
+        return "[\n" + ",\n".join(items) + f"\n{pad}]"
+    return dumps(value)
+
+
 def _write(value: Any, out: Callable[[str], Any]) -> None:
     if value is None:
         out("null")
