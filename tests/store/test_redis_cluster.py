@@ -66,7 +66,10 @@ def test_sentinel_failover_keeps_accounts_and_txn_ids() -> None:
         store = RedisStore.from_url(group.url + "?socket_timeout=1&retries=1")
         store.transact(ACCT, set_balance("10"))
         store.transact(ACCT, debit(Decimal(3)), txn_id="before")
-        redis_cli(group.master.port, "wait", "1", "2000")  # replicated before the crash
+        # Replication is asynchronous: let the replica catch up before the crash.
+        key = Keys("cm").account(ACCT).txn("before")
+        wait_for(lambda: redis_cli(group.replica.port, "exists", key) == "1", timeout=10,
+                 what="the replica to have the debit")
         old_master = group.master.port
 
         group.master.kill()
