@@ -113,7 +113,7 @@ class RpcComponent(Component):
         assert self._store.store is not None
         config = self.daemon.config
         self.dispatcher = make_dispatcher(config, self._store.store,
-                                          engine=self._engine.engine)  # type: ignore[arg-type]
+                                          engine=self._engine.engine)
         self.tcp = make_tcp_server(config.listen, self.dispatcher)
         if self.tcp is None:
             log.info("JSON-RPC over TCP off (listen.rpc_json is empty)")
