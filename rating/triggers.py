@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import money
-from .timeutil import ZERO_TIME_NS, format_time, parse_rfc3339
+from .timeutil import ZERO_TIME_NS, ZERO_TIME_TEXT, format_time, parse_rfc3339
 
 StringMap = dict[str, bool]
 
@@ -27,7 +27,7 @@ def string_map_from_json(value: Any) -> StringMap | None:
 
 def time_from_json(value: Any) -> int | None:
     """Epoch ns from an RFC3339 string; the zero time and null read as None."""
-    if value in (None, ""):
+    if value in (None, "", ZERO_TIME_TEXT):  # most stored times: skip parsing them
         return None
     ns = parse_rfc3339(str(value))[0]
     return None if ns == ZERO_TIME_NS else ns

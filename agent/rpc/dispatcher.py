@@ -21,6 +21,7 @@ from rating.store.base import StoreError
 from . import envelope, jsonvalue
 from .envelope import MISSING, ReplyTo, Request
 from .errors import NOT_FOUND, ParseError, RpcError, server_error
+from .framing import NOT_PARSED
 from .table import Method, MethodTable
 
 log = logging.getLogger(__name__)
@@ -41,43 +42,60 @@ class Dispatcher:
     # -- whole texts ------------------------------------------------------------------
     def handle_bytes(self, data: bytes, frame_error: str | None = None) -> bytes | None:
         """One request text → the encoded reply (None for a notification)."""
-        reply = self.handle_text(data, frame_error)
-        return None if reply is None else envelope.encode(reply)
+        return self.prepare(data, frame_error).run()
 
     def handle_text(self, data: bytes, frame_error: str | None = None) -> dict[str, Any] | None:
         """One request text → the reply document (None for a notification)."""
-        if frame_error is not None:
-            return envelope.error_reply(envelope.reply_to_text(data), ParseError(frame_error))
-        try:
-            doc = jsonvalue.loads(data)
-        except RpcError as exc:
-            return envelope.error_reply(envelope.reply_to_text(data), exc)
-        return self.handle_doc(doc)
+        return self.prepare(data, frame_error).reply()
 
     def handle_doc(self, doc: Any) -> dict[str, Any] | None:
         """One decoded request → the reply document (None for a notification)."""
+        return self.prepare_doc(doc).reply()
+
+    # -- the two phases: prepare (no I/O), then run ------------------------------------
+    def prepare(self, data: bytes, frame_error: str | None = None,
+                doc: Any = NOT_PARSED) -> Call:
+        """Decode and check a request text: the call to run, or its error reply.
+
+        doc: the text already parsed (by the stream splitter), when it was.
+        """
+        if frame_error is not None:
+            return Call(self, envelope.reply_to_text(data), error=ParseError(frame_error))
+        if doc is NOT_PARSED:
+            try:
+                doc = jsonvalue.loads(data)
+            except RpcError as exc:
+                return Call(self, envelope.reply_to_text(data), error=exc)
+        return self.prepare_doc(doc)
+
+    def prepare_doc(self, doc: Any) -> Call:
+        """Check the envelope, find the method, validate the arguments."""
         to = envelope.reply_to(doc)
         try:
             request = envelope.parse_request(doc)
-        except RpcError as exc:
-            return envelope.error_reply(to, exc)
+        except RpcError as exc:  # not a request: answered even without an id
+            return Call(self, ReplyTo(to.id, to.v2), error=exc)
         try:
-            result = self.call(request)
+            method = self.table.resolve(request.method)
+            args = self.validate(method, request)
         except RpcError as exc:
-            return None if to.notification else envelope.error_reply(to, exc)
-        return None if to.notification else envelope.result_reply(to, result)
+            return Call(self, to, error=exc)
+        return Call(self, to, method, args, request)
 
     # -- one call ---------------------------------------------------------------------
     def call(self, request: Request) -> Any:
         """Run one request; return its result or raise RpcError with the reply text."""
         method = self.table.resolve(request.method)
+        return self.invoke(method, self.validate(method, request), request)
+
+    @staticmethod
+    def validate(method: Method, request: Request) -> Any:
         params = request.params
         if params is MISSING:
             if not request.v2:
                 raise envelope.missing_params()
             params = {}
-        args = method.validate(params)
-        return self.invoke(method, args, request)
+        return method.validate(params)
 
     def invoke(self, method: Method, args: Any, request: Request | None = None) -> Any:
         """Call a handler with validated arguments and map what it raises."""
@@ -96,6 +114,48 @@ class Dispatcher:
         except Exception:
             log.exception("unexpected error in %s", request.method if request else method.name)
             raise RpcError(INTERNAL_ERROR) from None
+
+
+class Call:
+    """A prepared request: the method and its validated arguments, or the error to answer.
+
+    Preparing never blocks, so a transport may prepare in its reader and decide where to
+    run the call: ``quick`` calls (errors, and methods not marked slow) can run right
+    there, the others in a greenlet of their own.
+    """
+
+    __slots__ = ("args", "dispatcher", "error", "method", "request", "to")
+
+    def __init__(self, dispatcher: Dispatcher, to: ReplyTo, method: Method | None = None,
+                 args: Any = None, request: Request | None = None,
+                 error: RpcError | None = None) -> None:
+        self.dispatcher = dispatcher
+        self.to = to
+        self.method = method
+        self.args = args
+        self.request = request
+        self.error = error
+
+    @property
+    def quick(self) -> bool:
+        return self.method is None or not self.method.slow
+
+    def reply(self) -> dict[str, Any] | None:
+        """Run the call: the reply document (None for a notification)."""
+        if self.error is None:
+            assert self.method is not None
+            try:
+                result = self.dispatcher.invoke(self.method, self.args, self.request)
+            except RpcError as exc:
+                self.error = exc
+            else:
+                return None if self.to.notification else envelope.result_reply(self.to, result)
+        return None if self.to.notification else envelope.error_reply(self.to, self.error)
+
+    def run(self) -> bytes | None:
+        """Run the call: the encoded reply (None for a notification)."""
+        reply = self.reply()
+        return None if reply is None else envelope.encode(reply)
 
 
 def reply_for_broken_stream(reason: str, to: ReplyTo | None = None) -> bytes:

@@ -118,7 +118,7 @@ def error_reply(to: ReplyTo, error: RpcError) -> dict[str, Any]:
 
 def encode(reply: Any) -> bytes:
     """The reply as sent on the wire: compact JSON and a newline (Go's Encoder adds it)."""
-    return jsonvalue.dumps(reply).encode("ascii") + b"\n"
+    return jsonvalue.encode(reply) + b"\n"
 
 
 def type_name(value: Any) -> str:

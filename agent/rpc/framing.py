@@ -13,16 +13,31 @@ tracking brackets and strings, without parsing, so that
 
 Scanning uses regular expressions to jump between structural bytes, so long strings and
 big bodies cost C-speed searches, not a Python loop per byte.
+
+Fast path: when the buffered bytes are ASCII and end with a closing brace (a client
+waiting for its answer, or a batch of pipelined requests), the leading objects are
+parsed directly by the JSON decoder, which also gives their end; each such frame carries
+its parsed ``doc``, so the request is never parsed twice. Whatever it cannot take
+(non-ASCII bytes, a half-received object, an error, more brackets than ``max_depth``, an
+object over ``max_bytes``) is left to the scanner, which judges it as before.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
+
+from .jsonvalue import DECODER
 
 _STRUCTURAL = re.compile(rb'[{}\[\]"]')
 _STRING_STOP = re.compile(rb'["\\]')
 _NOT_SPACE = re.compile(rb"[^ \t\r\n]")
+_NOT_SPACE_TEXT = re.compile(r"[^ \t\r\n]")
+_CLOSED_AT_END = re.compile(rb"\}[ \t\r\n]*\Z")
+
+#: Frame.doc when the frame was not parsed by the splitter.
+NOT_PARSED: Any = object()
 
 DEFAULT_MAX_DEPTH = 64
 
@@ -37,14 +52,17 @@ class Frame:
 
     data: bytes
     error: str | None = None
+    doc: Any = field(default=NOT_PARSED, compare=False)  # the parsed value, when known
 
 
 class JsonSplitter:
     """Incremental splitter: ``feed(bytes)`` returns the frames completed by those bytes."""
 
-    def __init__(self, max_bytes: int, max_depth: int = DEFAULT_MAX_DEPTH) -> None:
+    def __init__(self, max_bytes: int, max_depth: int = DEFAULT_MAX_DEPTH,
+                 fast: bool = True) -> None:
         self.max_bytes = max_bytes
         self.max_depth = max_depth
+        self.fast = fast
         self._buf = bytearray()
         self._pos = 0  # scan position inside _buf
         self._depth = 0
@@ -61,6 +79,9 @@ class JsonSplitter:
         """Add received bytes; return every frame they complete (possibly none)."""
         self._buf += data
         frames: list[Frame] = []
+        if (self.fast and not self._started and _CLOSED_AT_END.search(self._buf)
+                and self._buf.isascii()):
+            self._parse_leading(frames)
         while True:
             frame = self._next_frame()
             if frame is None:
@@ -69,6 +90,29 @@ class JsonSplitter:
         if self._started and len(self._buf) > self.max_bytes:
             raise StreamBroken(f"request larger than {self.max_bytes} bytes")
         return frames
+
+    def _parse_leading(self, frames: list[Frame]) -> None:
+        """The fast path: complete objects at the front of the buffer, parsed in C."""
+        text = self._buf.decode("ascii")
+        pos = 0
+        while True:
+            match = _NOT_SPACE_TEXT.search(text, pos)
+            if match is None:
+                pos = len(text)  # only whitespace is left
+                break
+            pos = match.start()
+            if text[pos] != "{":
+                break
+            try:
+                doc, end = DECODER.raw_decode(text, pos)
+            except (ValueError, RecursionError, ArithmeticError):
+                break
+            brackets = text.count("{", pos, end) + text.count("[", pos, end)
+            if end - pos > self.max_bytes or brackets > self.max_depth:
+                break
+            frames.append(Frame(bytes(self._buf[pos:end]), doc=doc))
+            pos = end
+        del self._buf[:pos]
 
     def finish(self) -> None:
         """The peer closed its side: complain if it left a request half sent."""

@@ -84,4 +84,4 @@ class JsonRpcHttpHandler:
             error = InvalidRequest("one request per HTTP body") if frames else ParseError(
                 "empty body")
             return envelope.encode(envelope.error_reply(envelope.reply_to_text(body), error))
-        return self.dispatcher.handle_bytes(frames[0].data, frames[0].error)
+        return self.dispatcher.prepare(frames[0].data, frames[0].error, frames[0].doc).run()

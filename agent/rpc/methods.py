@@ -9,6 +9,7 @@ embeds CDRsV1.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from typing import Any
 
@@ -135,12 +136,26 @@ CACHE_V1: list[Row] = [
 ]
 
 
+#: Methods that may take long: the TCP server never runs them in a connection's reader.
+SLOW_METHODS = frozenset((
+    "LoadTariffPlanFromFolder", "LoadTariffPlanFromStorDb", "ImportTariffPlanFromFolder",
+    "ExportTPToFolder", "RemTP", "GetAccounts", "RemoveAccount", "GetCDRs", "GetCDRsCount",
+    "ProcessCDR", "ExecuteAction", "ReloadScheduler", "Reload", "ExecuteActions",
+    "ExecuteActionPlans", "GetScheduledActions", "SetActionPlan", "RemoveActionPlan",
+    "GetActiveSessions", "GetActiveSessionsCount", "GetPassiveSessions",
+    "GetPassiveSessionsCount", "ForceDisconnect", "SyncSessions",
+))
+
+
 def _service(name: str, rows: Iterable[Row], aliases: tuple[str, ...] = (),
              embeds: Service | None = None, extra: Iterable[Method] = ()) -> Service:
     service = Service(name, aliases, embeds)
     for method, schema, handler, needs, wraps in rows:
-        service.add(Method(method, schema, handler, wrap_errors=wraps, needs=needs))
+        service.add(Method(method, schema, handler, wrap_errors=wraps, needs=needs,
+                           slow=method in SLOW_METHODS))
     for method_obj in extra:
+        if method_obj.name in SLOW_METHODS:
+            method_obj = dataclasses.replace(method_obj, slow=True)
         service.add(method_obj)
     return service
 

@@ -1,9 +1,11 @@
 """The JSON-RPC TCP listener (listen.rpc_json): Go net/rpc's JSON codec over a stream.
 
-One greenlet reads each connection; every complete request runs in its own greenlet from
-a per-connection pool (bounded: when it is full, reading pauses), so a slow request never
-holds back the ones behind it and replies go out as they finish, matched by id. Replies
-are written whole under a lock, each ending in a newline.
+One greenlet reads each connection. A request that is the connection's only work and is
+quick (not a tariff-plan load, an export, ...) runs right in that reader; pipelined and
+slow requests run each in a greenlet of a per-connection pool (bounded: when it is full,
+reading pauses), so a slow request never holds back the ones behind it and replies go out
+as they finish, matched by id. Replies are written whole under a lock, each ending in a
+newline.
 
 Bad input never reaches beyond its connection: a malformed request gets an error reply
 and the stream goes on; a stream that cannot be resynchronised (bytes that cannot start
@@ -29,7 +31,7 @@ from agent.config import Address
 
 from . import envelope, jsonvalue
 from .access import AccessPolicy, Limits, RateLimitedLog
-from .dispatcher import Dispatcher, reply_for_broken_stream
+from .dispatcher import Call, Dispatcher, reply_for_broken_stream
 from .errors import UNAUTHORIZED, RpcError, Unauthorized
 from .framing import Frame, JsonSplitter, StreamBroken
 
@@ -39,6 +41,10 @@ CONNECTIONS = Gauge("callmeter_rpc_connections", "Open JSON-RPC TCP connections"
                     registry=metrics.REGISTRY)
 INFLIGHT = Gauge("callmeter_rpc_inflight", "JSON-RPC requests being handled (TCP)",
                  registry=metrics.REGISTRY)
+#: Requests being handled by every TCP server of the process; the gauge reads it when
+#: scraped, so the hot path only adds and subtracts (no metric lock per request).
+_inflight = [0]
+INFLIGHT.set_function(lambda: _inflight[0])
 REJECTED = Counter("callmeter_rpc_rejected_connections_total",
                    "TCP connections refused, by reason", ["reason"], registry=metrics.REGISTRY)
 AUTH_METHOD = "CoreSv1.Auth"
@@ -159,8 +165,9 @@ class Connection:
                 return
             self._pending_since = (self._pending_since or time.monotonic()) \
                 if self.splitter.pending else None
-            for frame in frames:
-                if not self._accept_frame(frame):
+            last = len(frames) - 1
+            for index, frame in enumerate(frames):
+                if not self._accept_frame(frame, index == last):
                     return
 
     def _receive(self) -> bytes | None:
@@ -183,19 +190,29 @@ class Connection:
                 return None
             return data
 
-    def _accept_frame(self, frame: Frame) -> bool:
-        """Dispatch one frame; False when the connection must close (failed auth)."""
+    def _accept_frame(self, frame: Frame, last: bool) -> bool:
+        """Dispatch one frame; False when the connection must close (failed auth).
+
+        A quick call that is the connection's only work runs right here in the reader,
+        saving a greenlet per request; anything else (pipelined requests, slow methods)
+        runs in the connection's pool, so it never holds back the requests behind it.
+        """
         if not self.authenticated:
             return self._authenticate(frame)
-        self.requests.spawn(self._answer, frame)  # blocks while the pool is full
+        call = self.server.dispatcher.prepare(frame.data, frame.error, frame.doc)
+        if last and call.quick and not self.requests:
+            self._answer(call)
+            gevent.sleep(0)  # the other connections' turn, before reading this one again
+        else:
+            self.requests.spawn(self._answer, call)  # blocks while the pool is full
         return True
 
-    def _answer(self, frame: Frame) -> None:
-        INFLIGHT.inc()
+    def _answer(self, call: Call) -> None:
+        _inflight[0] += 1
         try:
-            reply = self.server.dispatcher.handle_bytes(frame.data, frame.error)
+            reply = call.run()
         finally:
-            INFLIGHT.dec()
+            _inflight[0] -= 1
         if reply is not None:
             self._write(reply)
 

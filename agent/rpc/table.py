@@ -31,6 +31,8 @@ class Method:
         answer the bare text.
     needs: what the handler uses ("engine", "store", "sessions", ""), for documentation
         and for the list of methods still waiting to be wired.
+    slow: may take long (tariff-plan loads, exports, CDR queries, calls to FreeSWITCH):
+        the TCP server always runs it in a greenlet of its own, never in a reader.
     """
 
     name: str
@@ -38,6 +40,7 @@ class Method:
     handler: Handler
     wrap_errors: bool = True
     needs: str = ""
+    slow: bool = False
 
     def validate(self, params: Any) -> Any:
         """Convert and check the argument; raise InvalidParams."""

@@ -7,10 +7,12 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from agent.rpc import envelope, jsonvalue
 from agent.rpc.errors import ParseError
-from agent.rpc.framing import Frame, JsonSplitter, StreamBroken
+from agent.rpc.framing import NOT_PARSED, Frame, JsonSplitter, StreamBroken
 
 
 @pytest.mark.parametrize(
@@ -220,3 +222,74 @@ def test_addressing_is_recovered_from_text_that_does_not_parse() -> None:
     to = envelope.reply_to_text(b'{"jsonrpc": "2.0", "id": 42, "method": x}')
     assert to == envelope.ReplyTo(id=42, v2=True)
     assert envelope.reply_to_text(b"{]") == envelope.ReplyTo()
+
+
+# -- the fast encoder (orjson) writes exactly what the reference writer does ---------------
+
+_leaves = st.one_of(
+    st.none(), st.booleans(), st.integers(min_value=-(1 << 70), max_value=1 << 70),
+    st.text(max_size=12),
+    st.decimals(allow_nan=False, allow_infinity=False).filter(lambda d: abs(d.adjusted()) < 60),
+    st.datetimes(timezones=st.sampled_from([UTC, timezone(timedelta(hours=-3))])),
+    st.builds(jsonvalue.RawJson, st.sampled_from(["1.50", '"x"', "null"])),
+)
+_values = st.recursive(_leaves, lambda inner: st.one_of(
+    st.lists(inner, max_size=4),
+    st.dictionaries(st.one_of(st.text(max_size=6), st.integers(0, 9)), inner, max_size=4)),
+    max_leaves=20)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_values)
+def test_the_fast_encoder_writes_what_the_reference_writer_writes(value: object) -> None:
+    assert jsonvalue.encode(value) == jsonvalue.dumps(value).encode("ascii")
+
+
+def test_engine_objects_are_encoded_through_their_json_form() -> None:
+    from rating.accounts import Account
+    from rating.balances import Balance
+
+    account = Account("t:a", {"*monetary": [Balance("u", "*default", Decimal("1.10"))]})
+    assert jsonvalue.encode({"result": account}) == jsonvalue.dumps({"result": account}).encode()
+    assert b'"Value":1.1,' in jsonvalue.encode(account)
+
+
+# -- the splitter's fast path cuts exactly where the scanner does ----------------------------
+
+_pieces = st.one_of(
+    st.sampled_from([b'{"method":"APIerSv1.Ping","params":[{}],"id":1}', b' ', b'\n',
+                     b'{"a":[1,{"b":"}"}]}', b'{"x":', b'}', b'{"bad" 1}', b'[{}]', b'{"\xc3\xa9":1}',
+                     b'{"s":"\\"}"}', b'[' * 70 + b']' * 70, b'{"n":1e999}', b'x']),
+    st.binary(max_size=6))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_pieces, max_size=12), st.lists(st.integers(1, 40), min_size=1, max_size=8))
+def test_the_fast_path_splits_like_the_scanner(pieces: list[bytes], cuts: list[int]) -> None:
+    stream = b"".join(pieces)
+    chunks, pos = [], 0
+    for size in cuts * (len(stream) // max(sum(cuts), 1) + 1):
+        chunks.append(stream[pos:pos + size])
+        pos += size
+    results = []
+    for fast in (True, False):
+        splitter = JsonSplitter(200, max_depth=64, fast=fast)
+        frames, broken = [], None
+        try:
+            for chunk in chunks:
+                frames += splitter.feed(chunk)
+        except StreamBroken as exc:
+            broken = str(exc)
+        results.append(([(f.data, f.error) for f in frames], broken))
+        for frame in frames:
+            if frame.doc is not NOT_PARSED:
+                assert frame.doc == jsonvalue.loads(frame.data)
+    assert results[0] == results[1]
+
+
+def test_complete_ascii_requests_come_out_of_the_splitter_parsed() -> None:
+    splitter = JsonSplitter(1 << 20)
+    frames = splitter.feed(b'{"id":1,"n":1.5} {"id":2}\n')
+    assert [f.doc for f in frames] == [{"id": 1, "n": Decimal("1.5")}, {"id": 2}]
+    half = splitter.feed(b'{"id":3,')
+    assert half == [] and splitter.feed(b'"x":"\xc3\xa9"}')[0].doc is NOT_PARSED
