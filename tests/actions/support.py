@@ -13,6 +13,7 @@ from rating.action_context import ActionContext
 from rating.action_model import Action
 from rating.balances import Balance
 from rating.engine import Engine
+from rating.engine_parts import ActionSide
 from rating.store import Store
 from rating.timeutil import to_ns
 from rating.triggers import BalanceFilter
@@ -27,10 +28,14 @@ def ids(prefix: str = "id") -> Callable[[], str]:
     return lambda: f"{prefix}-{next(counter)}"
 
 
+class FullEngine(ActionSide, Engine):
+    """Engine with its action side (until rating/engine.py inherits ActionSide itself)."""
+
+
 def make_engine(store: Store, clock: Callable[[], datetime] = lambda: NOW,
-                **kwargs: Any) -> Engine:
+                **kwargs: Any) -> FullEngine:
     """The Engine the daemon builds, with a fake clock and predictable ids."""
-    return Engine(store, clock=clock, new_id=ids("uuid"), **kwargs)
+    return FullEngine(store, clock=clock, new_id=ids("uuid"), **kwargs)
 
 
 def context(actions: dict[str, list[Action]] | None = None, now_ns: int = NOW_NS,
