@@ -13,7 +13,6 @@ from rating.action_plans import PLAN_RUNS
 from rating.plan_scheduler import PlanScheduler
 from rating.store import Store
 from rating.timeutil import to_datetime
-
 from tests.support.net import wait_for
 
 from .conftest import FakeClock

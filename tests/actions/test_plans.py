@@ -7,8 +7,14 @@ from typing import Any
 
 import pytest
 
-from rating.errors import BrokenReference, Exists, MandatoryIEMissing, NotFound, ServerError
-from rating.errors import UnsupportedFormat
+from rating.errors import (
+    BrokenReference,
+    Exists,
+    MandatoryIEMissing,
+    NotFound,
+    ServerError,
+    UnsupportedFormat,
+)
 from rating.store import Store
 
 from .conftest import FakeClock
