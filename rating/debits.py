@@ -53,6 +53,7 @@ class DebitState:
     fee_pending: bool = True  # connect fee still due (LoopIndex 0 and nothing paid yet)
     negative_connect_fee: bool = False
     max_cost_disconnect: bool = False
+    dry_run_stop: bool = False  # stopped where a real debit would have gone on
 
     def stretch(self, subject: str) -> Stretch:
         """The rest of the call, to be priced for `subject`."""
@@ -353,6 +354,7 @@ def _pay_units_step(state: DebitState, b: Balance, span: TimeSpan, run: Incremen
         elif not state.dry_run or state.account.AllowNegative:
             payer = state.default_balance()
         else:
+            state.dry_run_stop = True  # a real debit would charge *default here
             k = 0
     if k <= 0:
         return 0

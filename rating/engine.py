@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from . import charging, money
+from . import charging, costdoc
 from .accounts import Account
 from .callcost import CallCost
 from .calldesc import CallDescriptor
@@ -157,11 +157,11 @@ class Engine:
             return Commit(account.to_doc(), result)
 
         result = self.store.transact(cd.account_key, txn, None if cd.DryRun else debit_id)
-        return live[0] if live else CallCost.from_json(result)
+        return live[0] if live else costdoc.from_doc(result)
 
     @staticmethod
     def _result(cc: CallCost) -> JSON:
-        return money.jsonable(cc.to_json())
+        return costdoc.to_doc(cc)
 
     def refund_increments(self, cd: CallDescriptor, *, refund_id: str) -> Account:
         """Responder.RefundIncrements: give back what cd.Increments took."""

@@ -11,12 +11,12 @@ from datetime import tzinfo
 
 from .errors import MaxRecursionDepth, RatingPlanNotFound, UnauthorizedDestination
 from .tariffs import ANY, RateInterval, RatingProfile, Tariffs, profile_key
-from .timeutil import LocalDay
+from .timeutil import LocalDay, local_day
 
 RECURSION_MAX_DEPTH = 3
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RatingInfo:
     """Which plan and destination prices the call from `activation_ns` on.
 
@@ -32,7 +32,7 @@ class RatingInfo:
     fallback_keys: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RatingQuery:
     """What a lookup needs to know about the call."""
 
@@ -114,7 +114,7 @@ def _fill_from_fallbacks(tariffs: Tariffs, query: RatingQuery, infos: list[Ratin
 def _infos_of_profile(tariffs: Tariffs, profile: RatingProfile,
                       query: RatingQuery) -> list[RatingInfo]:
     infos: list[RatingInfo] = []
-    day = LocalDay(query.start_ns, query.tz)
+    day = local_day(query.start_ns, query.tz)
     for index, act in enumerate(profile.active_for(query.start_ns, query.end_ns)):
         plan = tariffs.plans.get(act.plan_id)
         if plan is None:

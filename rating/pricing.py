@@ -16,12 +16,12 @@ from .errors import UnauthorizedDestination
 from .lookup import RatingInfo, RatingQuery, find_rating_infos
 from .spans import Increment, TimeSpan
 from .tariffs import RateInterval, Tariffs
-from .timeutil import LocalDay
+from .timeutil import LocalDay, local_day
 
 VOICE = "*voice"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Stretch:
     """A part of a call to price: [start, end) with the call duration so far at `end`."""
 
@@ -77,7 +77,7 @@ def _walk(stretch: Stretch, t: int, seg_end: int, info: RatingInfo, out: list[Ti
           voice: bool) -> None:
     intervals = info.intervals or ()
     while t < seg_end:
-        day = LocalDay(t, stretch.tz)
+        day = local_day(t, stretch.tz)
         best = _best_interval(intervals, day)
         if best is None:
             raise UnauthorizedDestination("no rate interval active at a point of the call")
@@ -162,12 +162,13 @@ def cost_span(span: TimeSpan, decimals: int) -> None:
     ri = span.rate_interval
     if ri is None:
         return
-    slot = ri.rating.slot_at(span.group_start)
     dur = span.end - span.start
+    slot = ri.rating.slot_at(max(0, span.duration_index - dur))
+    ctx = money.CONTEXT
     span_cost = money.round_middle(
-        money.CONTEXT.divide(money.CONTEXT.multiply(Decimal(dur), slot.value),
-                             Decimal(slot.rate_unit)), decimals)
+        ctx.divide(ctx.multiply(Decimal(dur), slot.value), slot.unit_decimal), decimals)
     count = dur // slot.rate_increment
-    inc_cost = money.round_middle(money.CONTEXT.divide(span_cost, Decimal(count)), decimals)
+    inc_cost = span_cost if count == 1 else money.round_middle(
+        ctx.divide(span_cost, Decimal(count)), decimals)
     span.increments = [Increment(slot.rate_increment, inc_cost, count)]
     span.cost = inc_cost * count

@@ -27,7 +27,7 @@ def test_a_plan_loaded_by_one_engine_reaches_another_within_a_second(store: Stor
     assert loader.load_folder(str(TUTORIAL)).ok
     assert reader.tariffs().profiles == {}  # checked less than a second ago
     clock.advance(1.0)
-    assert str(reader.get_cost(cd("1002", 130)).Cost) == "0.7169"
+    assert reader.get_cost(cd("1002", 130)).Cost == Decimal("0.7169")
 
 
 def test_engine_writes_only_json_documents(store: Store) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -218,7 +219,7 @@ def test_the_shipped_tutorial_plan_loads_and_rates() -> None:
     assert report.ok, report.format()
     assert report.warnings == []
     engine = make_engine()
-    assert str(engine.get_cost(cd("1002", 130)).Cost) == "0.7169"
+    assert engine.get_cost(cd("1002", 130)).Cost == Decimal("0.7169")
     accounts = [a.ID for a in engine.list_accounts("cgrates.org")]
     assert accounts == ["cgrates.org:1001", "cgrates.org:1002", "cgrates.org:1003",
                         "cgrates.org:1004"]
