@@ -19,6 +19,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -97,7 +98,10 @@ def bench_plan(name: str, engine: Engine, numbers: list[str], seconds: float) ->
     emit(bench="max_debit", plan=name, per_second=round(per_s), calls=n)
 
 
-def big_plan_docs(size: int, seed: int = 7) -> tuple[dict[str, dict[str, dict]], list[str]]:
+Docs = dict[str, dict[str, dict[str, Any]]]
+
+
+def big_plan_docs(size: int, seed: int = 7) -> tuple[Docs, list[str]]:
     """A plan with `size` destinations of one prefix each, four rates, one rating profile."""
     rnd = random.Random(seed)
     prefixes: set[str] = set()
@@ -110,7 +114,7 @@ def big_plan_docs(size: int, seed: int = 7) -> tuple[dict[str, dict[str, dict]],
          "RateIncrement": SECOND, "GroupIntervalStart": 0}]} for k in range(4)}
     rows = [{"DestinationId": f"D{i}", "RateId": f"R{i % 4}", "RoundingMethod": "*up",
              "RoundingDecimals": 4, "MaxCost": "0", "MaxCostStrategy": ""} for i in range(size)]
-    docs = {
+    docs: Docs = {
         "destinations": dests, "rates": rates, "timings": {},
         "destination_rates": {"DR": {"ID": "DR", "DestinationRates": rows}},
         "rating_plans": {"RP": {"ID": "RP", "RatingPlanBindings": [
@@ -124,7 +128,7 @@ def big_plan_docs(size: int, seed: int = 7) -> tuple[dict[str, dict[str, dict]],
     return docs, numbers
 
 
-def write_csv(docs: dict[str, dict[str, dict]], folder: Path) -> Path:
+def write_csv(docs: Docs, folder: Path) -> Path:
     """The generated plan as a CSV folder (so it loads like any other)."""
     folder.mkdir(parents=True, exist_ok=True)
     with (folder / "Destinations.csv").open("w") as f:

@@ -110,6 +110,15 @@ class Account:
         chain.append(balance)
         return balance
 
+    def remove_expired(self, now_ns: int) -> int:
+        """Drop balances expired at now_ns (rals.remove_expired); returns how many went."""
+        removed = 0
+        for btype, chain in list(self.BalanceMap.items()):
+            kept = [b for b in chain if not b.expired_at(now_ns)]
+            removed += len(chain) - len(kept)
+            self.BalanceMap[btype] = kept
+        return removed
+
     def clone(self) -> Account:
         """A copy whose balances can be changed without touching this one (triggers shared)."""
         new = Account(self.ID, {t: [b.clone() for b in c] for t, c in self.BalanceMap.items()},

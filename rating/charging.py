@@ -94,7 +94,7 @@ def debit(account: Account, tariffs: Tariffs, cd: CallDescriptor, settings: Sett
         cc.Timespans = _zero_span(tariffs, work)
         return cc
     state = DebitState(account, tariffs, work, duration_index, settings.decimals, dry_run,
-                       new_uuid, fee_pending=work.LoopIndex == 0)
+                       new_uuid, go_negative, fee_pending=work.LoopIndex == 0)
     if not _debit_balances(state, cc):
         _debit_rest(state, cc, go_negative)
     cc.negative_connect_fee = state.negative_connect_fee

@@ -6,6 +6,7 @@ import itertools
 import tempfile
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -50,8 +51,8 @@ def setup(moneys: list[Decimal], voice: int | None) -> dict[str, Decimal]:
     return values(ENGINE, "p")
 
 
-def call(destination: str, secs: int, start: str = "2014-08-04T13:00:00Z",
-         **fields: object) -> CallDescriptor:
+def call(destination: str, secs: int | Decimal, start: str = "2014-08-04T13:00:00Z",
+         **fields: Any) -> CallDescriptor:
     return cd(destination, secs, subject="p", start=start, **fields)
 
 
