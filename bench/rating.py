@@ -24,6 +24,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from rating import charging, costdoc  # noqa: E402
+from rating.accounts import Account  # noqa: E402
 from rating.calldesc import CallDescriptor  # noqa: E402
 from rating.engine import Engine  # noqa: E402
 from rating.store.base import Commit  # noqa: E402
@@ -83,7 +85,7 @@ def rate(fn: Callable[[int], object], seconds: float) -> tuple[float, int]:
 
 def bench_plan(name: str, engine: Engine, numbers: list[str], seconds: float) -> None:
     rnd = random.Random(5)
-    cds = calls(numbers, 2000, lambda i: rnd.choice([5, 30, 60, 130, 600, 3600]))
+    cds = calls(numbers, 2000, lambda i: rnd.randint(1, 3600))
     per_s, n = rate(lambda i: engine.get_cost(cds[i % len(cds)]), seconds)
     emit(bench="get_cost", plan=name, per_second=round(per_s), calls=n)
 
@@ -96,6 +98,35 @@ def bench_plan(name: str, engine: Engine, numbers: list[str], seconds: float) ->
     per_s, n = rate(lambda i: engine.max_debit(chunks[i % len(chunks)], debit_id=f"d{i}"),
                     seconds)
     emit(bench="max_debit", plan=name, per_second=round(per_s), calls=n)
+    bench_core(name, engine, chunks, seconds)
+
+
+def bench_core(name: str, engine: Engine, chunks: list[CallDescriptor], seconds: float) -> None:
+    """MaxDebit's transaction function alone, then the store's cost for the same documents."""
+    tariffs = engine.tariffs()
+    state: dict[str, Any] = {"doc": engine.store.get_account("cgrates.org:1001"), "result": None}
+
+    def core(i: int) -> object:
+        account = Account.from_doc(state["doc"])
+        cd = engine.prepare(chunks[i % len(chunks)])
+        cc = charging.max_debit(account, tariffs, cd, engine.settings, new_uuid="u")
+        account.remove_expired(0)
+        cc.AccountSummary = account.summary()
+        state["result"] = costdoc.to_doc(cc)
+        state["doc"] = account.to_doc()
+        return cc
+
+    per_s, n = rate(core, seconds)
+    emit(bench="max_debit_core", plan=name, per_second=round(per_s), calls=n)
+
+    def commit(doc: object) -> Commit:
+        return Commit(state["doc"], state["result"])
+
+    per_s, n = rate(lambda i: engine.store.transact("cgrates.org:1001", commit, f"s{i}"),
+                    seconds)
+    emit(bench="store_transaction", plan=name, per_second=round(per_s),
+         result_bytes=len(json.dumps(state["result"])),
+         account_bytes=len(json.dumps(state["doc"])), calls=n)
 
 
 Docs = dict[str, dict[str, dict[str, Any]]]

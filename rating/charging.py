@@ -240,8 +240,9 @@ def max_debit(account: Account, tariffs: Tariffs, cd: CallDescriptor, settings: 
               new_uuid: str) -> CallCost:
     """Debit as much of the call as the account can pay (CGRateS MaxDebit).
 
-    When the dry run could pay the whole call, its result is the real debit's (the same
-    deterministic computation on the same balances), so it is kept instead of recomputed.
+    The granted part is charged to balances only (never below zero), unless the account
+    may go negative. When the dry run could pay the whole call, its result is the real
+    debit's (the same computation on the same balances), so it is kept, not recomputed.
     """
     duration_index = max(cd.DurationIndex, cd.duration)
     initial = cd.duration
@@ -257,11 +258,14 @@ def max_debit(account: Account, tariffs: Tariffs, cd: CallDescriptor, settings: 
     if found.reusable and found.cc is not None:
         account.BalanceMap = found.account.BalanceMap
         return found.cc
-    if allowed > 0:
-        cd = cd.copy(TimeEnd=cd.TimeStart + allowed,
-                     DurationIndex=duration_index - (initial - allowed))
-    return debit(account, tariffs, cd, settings, dry_run=cd.DryRun,
-                 go_negative=not cd.DenyNegativeAccount, new_uuid=new_uuid)
+    if allowed < 0:  # AllowNegative: the whole call, as CGRateS
+        return debit(account, tariffs, cd, settings, dry_run=cd.DryRun,
+                     go_negative=not cd.DenyNegativeAccount, new_uuid=new_uuid)
+    cd = cd.copy(TimeEnd=cd.TimeStart + allowed,
+                 DurationIndex=duration_index - (initial - allowed))
+    # never below zero: what the dry run granted is charged to balances only
+    return debit(account, tariffs, cd, settings, dry_run=cd.DryRun, go_negative=False,
+                 new_uuid=new_uuid)
 
 
 def perform_rounding(account: Account, cc: CallCost, settings: Settings) -> None:

@@ -356,10 +356,10 @@ def _pay_units_step(state: DebitState, b: Balance, span: TimeSpan, run: Incremen
         payer = next((m for m in state.money_balances if m.Value >= cost), None)
         if payer is not None:
             k = min(k, money.floor_div(payer.Value, cost))
-        elif not state.dry_run or state.account.AllowNegative:
-            payer = state.default_balance()
+        elif state.account.AllowNegative or (state.go_negative and not state.dry_run):
+            payer = state.default_balance()  # CGRateS: a real debit goes below zero here
         else:
-            state.dry_run_stop = True  # a real debit would charge *default here
+            state.dry_run_stop = state.dry_run and state.go_negative
             k = 0
     if k <= 0:
         return 0

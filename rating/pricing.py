@@ -15,7 +15,7 @@ from . import money
 from .errors import UnauthorizedDestination
 from .lookup import RatingInfo, RatingQuery, find_rating_infos
 from .spans import Increment, TimeSpan
-from .tariffs import RateInterval, Tariffs
+from .tariffs import RateInterval, RateSlot, Tariffs
 from .timeutil import LocalDay, local_day
 
 VOICE = "*voice"
@@ -158,17 +158,34 @@ def _drop_overlapped(spans: list[TimeSpan], index: int) -> None:
 
 
 def cost_span(span: TimeSpan, decimals: int) -> None:
-    """Increments and cost of one span (B.4): per-increment cost rounded before multiplying."""
+    """Increments and cost of one span (B.4): per-increment cost rounded before multiplying.
+
+    The result depends only on the rate row, the span's length and the decimals, so it is
+    memoised on the rating (bounded), which makes repeated call lengths cheap.
+    """
     ri = span.rate_interval
     if ri is None:
         return
     dur = span.end - span.start
-    slot = ri.rating.slot_at(max(0, span.duration_index - dur))
+    rating = ri.rating
+    slot = rating.slot_at(max(0, span.duration_index - dur))
+    key = (slot.group_interval_start, dur, decimals)
+    found = rating.costs.get(key)
+    if found is None:
+        found = _increment_cost(slot, dur, decimals)
+        if len(rating.costs) >= 20_000:
+            rating.costs.clear()
+        rating.costs[key] = found
+    inc_cost, count = found
+    span.increments = [Increment(slot.rate_increment, inc_cost, count)]
+    span.cost = inc_cost * count
+
+
+def _increment_cost(slot: RateSlot, dur: int, decimals: int) -> tuple[Decimal, int]:
     ctx = money.CONTEXT
     span_cost = money.round_middle(
         ctx.divide(ctx.multiply(Decimal(dur), slot.value), slot.unit_decimal), decimals)
     count = dur // slot.rate_increment
-    inc_cost = span_cost if count == 1 else money.round_middle(
-        ctx.divide(span_cost, Decimal(count)), decimals)
-    span.increments = [Increment(slot.rate_increment, inc_cost, count)]
-    span.cost = inc_cost * count
+    if count == 1:
+        return span_cost, 1
+    return money.round_middle(ctx.divide(span_cost, Decimal(count)), decimals), count

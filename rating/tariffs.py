@@ -133,6 +133,9 @@ class Rating:
     max_cost_strategy: str
     slots: tuple[RateSlot, ...]
     rates_id: str = ""
+    #: rating.pricing's memo: (slot start, span duration, decimals) -> (increment cost, count)
+    costs: dict[tuple[int, int, int], tuple[Decimal, int]] = field(
+        default_factory=dict, repr=False, compare=False)
 
     def slot_at(self, offset: int) -> RateSlot:
         """The rate row in force at call offset `offset` (greatest GroupIntervalStart <= it)."""
@@ -250,6 +253,8 @@ class Tariffs:
     profiles: dict[str, RatingProfile] = field(default_factory=dict)
     _match_cache: dict[tuple[str, str], tuple[tuple[str, str, PlanDestination], ...]] = field(
         default_factory=dict, repr=False)
+    #: rating.lookup's memo of time-independent matches: (profile, number, activation) -> info
+    info_memo: dict[tuple[str, str, Activation], Any] = field(default_factory=dict, repr=False)
 
     def prefix_candidates(self, plan: RatingPlan,
                           number: str) -> tuple[tuple[str, str, PlanDestination], ...]:

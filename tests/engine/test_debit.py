@@ -240,3 +240,23 @@ def test_zero_duration_debit_charges_nothing(engine: Engine) -> None:
     put_account(engine.store, ACC, {"*monetary": [balance("m", 10)]})
     cc = engine.debit(cd("1002", 0), debit_id="d1")
     assert cc.Cost == 0 and values(engine, "1001") == {"m": Decimal(10)}
+
+
+def test_max_debit_never_lets_priced_units_go_below_zero(tmp_path: Path) -> None:
+    plan = dict(PRICED_UNITS)
+    plan["Rates.csv"] = "RT,0,0.6,60s,1s,0s\nRT_SPECIAL,0,3,60s,1s,0s"  # 0.01/s and 0.05/s
+    engine = make_engine(folder=write_plan(tmp_path, plan))
+    put_account(engine.store, ACC, {
+        "*voice": [balance("v", 30 * SECOND, RatingSubject="SPECIAL")],
+        "*monetary": [balance("m", "0.03")]})
+    # no money balance can pay a unit's 0.05, so the units stop; money pays 3 s at 0.01
+    assert engine.max_session_time(cd("100", 10)) == 3 * SECOND
+    cc = engine.max_debit(cd("100", 3), debit_id="d1")
+    assert (cc.Cost, cc.rated_usage) == (Decimal("0.03"), 3 * SECOND)
+    assert values(engine, "1001") == {"v": Decimal(30 * SECOND), "m": Decimal(0)}
+    # a plain Debit (postpaid) charges the units' money to *default, below zero, as CGRateS
+    put_account(engine.store, ACC, {
+        "*voice": [balance("v", 30 * SECOND, RatingSubject="SPECIAL")],
+        "*monetary": [balance("m", "0.03", ID="*default")]})
+    engine.debit(cd("100", 3), debit_id="d2")
+    assert values(engine, "1001") == {"v": Decimal(27 * SECOND), "m": Decimal("-0.12")}

@@ -242,3 +242,16 @@ def test_increment_rounding_can_make_a_longer_call_cheaper(tmp_path: Path) -> No
     engine = make_engine(folder=folder)
     assert engine.get_cost(cd("100", 10)).Cost == Decimal("0.0002")
     assert engine.get_cost(cd("100", 11)).Cost == Decimal("0.00011")
+
+
+def test_equal_prefix_destinations_pick_the_heavier_plan_entry(tmp_path: Path) -> None:
+    folder = write_plan(tmp_path, {
+        "Destinations.csv": "D_A,55\nD_B,55",
+        "Rates.csv": "R_CHEAP,0,0.6,60s,1s,0s\nR_DEAR,0,1.2,60s,1s,0s",
+        "DestinationRates.csv": "DR_A,D_A,R_CHEAP,*up,4,0,\nDR_B,D_B,R_DEAR,*up,4,0,",
+        "RatingPlans.csv": "RP,DR_A,*any,10\nRP,DR_B,*any,20",
+        "RatingProfiles.csv": "cgrates.org,call,*any,2014-01-01T00:00:00Z,RP,"})
+    engine = make_engine(folder=folder)
+    for _ in range(2):  # the second answer comes from the lookup memo
+        cc = engine.get_cost(cd("5512", 10))
+        assert (cc.Cost, cc.Timespans[0].matched_dest_id) == (Decimal("0.2"), "D_B")
