@@ -110,10 +110,10 @@ def _static_match(tariffs: Tariffs, plan_id: str,
                 best = (prefix, dest_id, entry)
         if best is not None:
             return best[0], best[1], best[2].intervals
-    entry = plan.destinations.get(ANY)
-    if entry is None or not entry.always:
+    any_entry = plan.destinations.get(ANY)
+    if any_entry is None or not any_entry.always:
         return None
-    return ANY, ANY, entry.intervals
+    return ANY, ANY, any_entry.intervals
 
 
 def _continuous(infos: list[RatingInfo], start_ns: int) -> bool:

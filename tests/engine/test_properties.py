@@ -147,6 +147,7 @@ def test_max_debit_equals_a_debit_of_the_granted_usage(moneys: list[Decimal],
     # MaxDebit keeps a clean dry run instead of recomputing it: check it is the same thing
     setup(moneys, voice)
     doc = ENGINE.store.get_account(ACC)
+    assert doc is not None
     if blocker and doc["BalanceMap"]["*monetary"]:
         doc["BalanceMap"]["*monetary"][0]["Blocker"] = True
     request = ENGINE.prepare(call(destination, secs))
