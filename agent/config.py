@@ -197,6 +197,14 @@ class SmtpConfig:
 
 
 @dataclass(frozen=True)
+class OutboxConfig:
+    http_timeout: Duration = Duration.parse("10s")
+    max_attempts: int = 10
+    max_backoff: Duration = Duration.parse("10m")
+    concurrency: int = 10
+
+
+@dataclass(frozen=True)
 class Config:
     general: GeneralConfig = GeneralConfig()
     store: StoreConfig = StoreConfig()
@@ -205,6 +213,7 @@ class Config:
     sessions: SessionsConfig = SessionsConfig()
     scheduler: SchedulerConfig = SchedulerConfig()
     smtp: SmtpConfig = SmtpConfig()
+    outbox: OutboxConfig = OutboxConfig()
     source: str = field(default="<built-in defaults>", compare=False)
 
 
@@ -347,6 +356,8 @@ def _check(config: Config, ctx: _Context) -> None:
     aliases = [conn.name for conn in config.freeswitch.connections]
     if len(set(aliases)) != len(aliases):
         raise ctx.error(("freeswitch", "connections"), "two connections share one alias")
+    if config.outbox.max_attempts < 1 or config.outbox.concurrency < 1:
+        raise ctx.error(("outbox",), "max_attempts and concurrency must be at least 1")
     if not 0 <= config.general.rounding_decimals <= 12:
         raise ctx.error(("general", "rounding_decimals"), "must be between 0 and 12")
 

@@ -130,6 +130,8 @@ class ActionsApi(EngineBase):
         if self.side_effects is not None:
             failed = [job for job in effects.sync_jobs if not self.side_effects.post_now(job)]
             self.enqueue_jobs(failed)
+            if effects.jobs or failed:
+                self.side_effects.queued()
         if effects.removed_self and account_key:
             self.unlink_account_plans(account_key)
         for key in effects.remove_accounts:

@@ -37,5 +37,8 @@ class WatchApi(ActionsApi):
         """After the commit: logs of fired triggers and of their *log actions."""
         for watcher in watchers:
             effects = watcher.ctx.effects
+            queued = bool(effects.jobs or effects.sync_jobs)
             effects.sync_jobs = []  # already queued with the commit
             self.after_commit(effects, account_key)
+            if queued and self.side_effects is not None:
+                self.side_effects.queued()
