@@ -183,6 +183,7 @@ class SchedulerConfig:
     enabled: bool = True
     catch_up: str = _choice("once", "all", "skip")
     poll_interval: Duration = Duration.parse("1s")
+    lease: Duration = Duration.parse("30s")
 
 
 @dataclass(frozen=True)

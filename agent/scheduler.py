@@ -104,7 +104,8 @@ class SchedulerComponent(Component):
             log.info("scheduler off (scheduler.enabled is false)")
             return
         owner = f"sched:{self.daemon.node_id}:{os.getpid()}"
-        scheduler = PlanScheduler(self.engine, owner, catch_up=config.catch_up)
+        scheduler = PlanScheduler(self.engine, owner, catch_up=config.catch_up,
+                                  lease_ms=max(1000, int(config.lease) // 1_000_000))
         self.loop = SchedulerLoop(scheduler, max(0.05, config.poll_interval.seconds))
         self.engine.on_scheduler_reload = self.loop.reload
         ran = self.engine.run_pending_tasks()
