@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -53,7 +54,7 @@ def test_jsonl_export_of_a_window_keeps_the_cgrates_cdr_shape(store_url: str,
 def test_consecutive_windows_neither_repeat_nor_skip(store_url: str, tmp_path: Path) -> None:
     seen = []
     bounds = ["2026-03-01", "2026-03-01 02:00:00", "2026-03-02"]
-    for start, end in zip(bounds, bounds[1:], strict=False):
+    for start, end in itertools.pairwise(bounds):
         out = tmp_path / f"{len(seen)}.jsonl"
         assert export(store_url, out, "--since", start, "--until", end) == 0
         seen += [json.loads(line)["OriginID"] for line in out.read_text().splitlines()]
