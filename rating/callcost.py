@@ -33,6 +33,7 @@ class CallCost:
     deduct_connect_fee: bool = True
     negative_connect_fee: bool = False
     max_cost_disconnect: bool = False
+    dry_run_stop: bool = False  # a dry run stopped where a real debit would have gone on
 
     @classmethod
     def for_cd(cls, cd: CallDescriptor) -> CallCost:

@@ -11,8 +11,8 @@ reports. This adapter translates one into the other and nothing more:
   CGRateS shape, or plain CGRateS-shaped dicts (EventCost, LoadInstance, RatingPlan...);
 - errors are the engine's ``RatingError`` values (the dispatcher writes their text).
 
-Methods of actions, action plans, triggers, balances and CDRs are passed on to the Engine
-method of the same name when the Engine has one, else they answer ``NOT_IMPLEMENTED``.
+Actions, action plans, the scheduler, triggers, balances and CDRs (``engine_actions``)
+are the Engine's methods of the same names, called as they are.
 """
 
 from __future__ import annotations
@@ -30,15 +30,15 @@ from rating.timeutil import ZERO_TIME_TEXT
 from rating.tpplan import ParseContext
 
 from . import calldescs, ratingdata, tploading
-from .engine_delegation import ActionsDelegation
-from .errors import NOT_IMPLEMENTED, RpcError
+from .engine_actions import ActionsCalls
+from .errors import RpcError
 
 log = logging.getLogger(__name__)
 
 DRY_RUN_LOAD_ID = "dry_run"  # CGRateS's utils.DryRunCfg, in a dry run's LoadInstance
 
 
-class EngineAdapter(ActionsDelegation):
+class EngineAdapter(ActionsCalls):
     """Every ``context.EngineApi`` call, answered by one ``Engine``."""
 
     engine: Engine
@@ -83,14 +83,16 @@ class EngineAdapter(ActionsDelegation):
                     action_trigger_ids: list[str] | None = None,
                     action_triggers_overwrite: bool = False,
                     reload_scheduler: bool = False) -> Account:
-        if action_plan_ids or action_trigger_ids:
-            raise RpcError(NOT_IMPLEMENTED)  # plans and triggers: the actions engine
-        return self.engine.set_account(tenant, account, allow_negative=allow_negative,
-                                       disabled=disabled)
+        return self.engine.set_account(
+            tenant, account, allow_negative=allow_negative, disabled=disabled,
+            action_plan_ids=action_plan_ids, action_plans_overwrite=action_plans_overwrite,
+            action_trigger_ids=action_trigger_ids,
+            action_triggers_overwrite=action_triggers_overwrite,
+            reload_scheduler=reload_scheduler)
 
     def remove_account(self, tenant: str, account: str, *,
                        reload_scheduler: bool = False) -> None:
-        self.engine.remove_account(tenant, account)
+        self.engine.remove_account(tenant, account, reload_scheduler=reload_scheduler)
 
     def list_accounts(self, tenant: str, ids: list[str], offset: int, limit: int, *,
                       allow_negative: bool | None = None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -27,7 +28,7 @@ def test_a_plan_loaded_by_one_engine_reaches_another_within_a_second(store: Stor
     assert loader.load_folder(str(TUTORIAL)).ok
     assert reader.tariffs().profiles == {}  # checked less than a second ago
     clock.advance(1.0)
-    assert str(reader.get_cost(cd("1002", 130)).Cost) == "0.7169"
+    assert reader.get_cost(cd("1002", 130)).Cost == Decimal("0.7169")
 
 
 def test_engine_writes_only_json_documents(store: Store) -> None:
@@ -70,7 +71,7 @@ def test_transactions_see_concurrent_changes_made_in_between(store: Store) -> No
     put_account(store, "cgrates.org:1001", {"*monetary": [balance("m", 1)]})
     engine.debit(cd("1003", 30), debit_id="a")
 
-    def top_up(doc: dict) -> Commit:  # another writer between two debits
+    def top_up(doc: Any) -> Commit:  # another writer between two debits
         doc["BalanceMap"]["*monetary"][0]["Value"] = "5"
         return Commit(doc, None)
 

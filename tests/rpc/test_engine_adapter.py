@@ -113,30 +113,17 @@ def test_load_from_stordb_of_an_unknown_tpid_loads_nothing(rpc: Any, engine: Eng
     assert engine.tariffs().version == version
 
 
-class EngineWithBalances(Engine):
-    """An Engine that has one of the actions-family methods, to see it passed on."""
-
-    def balance_action(self, action: str, tenant: str, account: str, balance_type: str,
-                       value: Decimal | None, balance: dict[str, Any], *,
-                       extra_data: Any = None, cdrlog: bool = False) -> Any:
-        self.seen = (action, tenant, account, balance_type, value, balance)
-        return "done"
-
-
-def test_actions_family_calls_reach_the_engine_method_of_the_same_name() -> None:
-    engine = EngineWithBalances(MemoryStore(), clock=lambda: NOW, new_id=lambda: "id")
-    dispatcher = make_dispatcher(Config(), engine.store, engine=engine)
-    reply = call(dispatcher, "APIerSv1.AddBalance", [
-        {"Tenant": "t", "Account": "a", "BalanceType": "*monetary", "Value": 2,
-         "Balance": {"ID": "b"}}])
-    assert reply["result"] == "OK"
-    assert engine.seen == ("*topup", "t", "a", "*monetary", Decimal(2), {"ID": "b"})
+def test_balance_methods_run_the_engine_actions(rpc: Any) -> None:
+    key = {"Tenant": "cgrates.org", "Account": "1002"}
+    assert rpc("APIerSv1.AddBalance", {**key, "BalanceType": "*monetary", "Value": 2,
+                                       "Balance": {"ID": "b"}})["result"] == "OK"
+    assert rpc("APIerSv1.DebitBalance", {**key, "BalanceType": "*monetary", "Value": 0.5,
+                                         "BalanceId": "b"})["result"] == "OK"
+    account = rpc("APIerSv2.GetAccount", key)["result"]
+    assert [(b["ID"], b["Value"]) for b in account["BalanceMap"]["*monetary"]] == [
+        ("b", Decimal("1.5"))]
 
 
-def test_actions_family_calls_answer_not_implemented_while_the_engine_lacks_them(
-        rpc: Any, engine: Engine) -> None:
-    if hasattr(engine, "set_action_plan"):
-        pytest.skip("the actions engine is merged")
-    reply = rpc("APIerSv1.SetActionPlan", {"Id": "P", "ActionPlan": [
-        {"ActionsId": "A", "Time": "*asap", "Weight": 10}]})
+def test_the_stored_cdr_cost_waits_for_an_engine_method(rpc: Any) -> None:
+    reply = rpc("APIerSv1.GetEventCost", {"CgrId": "x"})
     assert reply["error"] == "NOT_IMPLEMENTED"
