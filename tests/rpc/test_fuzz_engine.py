@@ -76,6 +76,35 @@ CORPUS: list[tuple[str, Any]] = [
     ("APIerSv1.LoadTariffPlanFromFolder", {"FolderPath": str(TUTORIAL), "DryRun": True}),
     ("APIerSv1.ImportTariffPlanFromFolder", {"TPid": "FUZZ", "FolderPath": str(TUTORIAL)}),
     ("APIerSv1.LoadTariffPlanFromStorDb", {"TPid": "FUZZ", "DryRun": True}),
+    # the actions engine
+    ("APIerSv1.SetBalance", {**ACCOUNT, "BalanceType": "*monetary", "Value": 3,
+                             "Balance": {"ID": "b", "Weight": 10, "DestinationIDs": "DST_1002",
+                                         "ExpiryTime": "*month_end"}}),
+    ("APIerSv1.AddBalance", {**ACCOUNT, "BalanceType": "*voice", "Value": 60_000_000_000,
+                             "BalanceId": "v", "Overwrite": False}),
+    ("APIerSv1.DebitBalance", {**ACCOUNT, "BalanceType": "*monetary", "Value": 1,
+                               "Balance": {"ID": "*default"}}),
+    ("APIerSv1.RemoveBalances", {**ACCOUNT, "BalanceType": "*voice", "Balance": {"ID": "v"}}),
+    ("APIerSv1.SetActions", {"ActionsId": "FUZZ_ACT", "Overwrite": True, "Actions": [
+        {"Identifier": "*topup", "BalanceType": "*monetary", "Units": 1, "Weight": 10,
+         "BalanceId": "g", "ExpiryTime": "+1h"}]}),
+    ("APIerSv2.SetActions", {"ActionsId": "FUZZ_ACT2", "Overwrite": True, "Actions": [
+        {"Identifier": "*debit", "BalanceType": "*voice", "Units": "10s", "Weight": 10}]}),
+    ("APIerSv1.ExecuteAction", {**ACCOUNT, "ActionsId": "TOPUP_RST_10"}),
+    ("APIerSv1.SetActionPlan", {"Id": "FUZZ_AP", "Overwrite": True, "ActionPlan": [
+        {"ActionsId": "TOPUP_RST_10", "MonthDays": "1", "Time": "00:00:00", "Weight": 10}]}),
+    ("APIerSv2.SetAccount", {**ACCOUNT, "ActionPlanIDs": ["PACKAGE_MONTHLY"],
+                             "ActionTriggerIDs": ["STANDARD_TRIGGERS"],
+                             "ExtraOptions": {"Disabled": False}}),
+    ("APIerSv1.SetAccountActionTriggers", {**ACCOUNT, "GroupID": "G", "ActionTrigger": {
+        "ThresholdType": "*min_balance", "ThresholdValue": 2, "BalanceType": "*monetary",
+        "ActionsID": "LOG_WARNING"}}),
+    ("APIerSv1.ResetAccountActionTriggers", {**ACCOUNT, "GroupID": "G", "Executed": False}),
+    ("CDRsV1.ProcessCDR", {"OriginID": "o", "OriginHost": "h", "ToR": "*voice",
+                           "RequestType": "*rated", "Tenant": "cgrates.org", "Account": "fuzz",
+                           "Destination": "1002", "AnswerTime": "2014-08-04T13:00:00Z",
+                           "Usage": 60_000_000_000}),
+    ("APIerSv2.GetCDRs", {"Accounts": ["fuzz"], "Limit": 5}),
 ]
 
 
