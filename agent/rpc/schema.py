@@ -319,12 +319,16 @@ class Struct(Type):
     expected = "an object"
     _index: dict[str, tuple[Field, str | None]] = field(default_factory=dict, compare=False,
                                                         repr=False)
+    _blank: dict[str, None] = field(default_factory=dict, compare=False, repr=False)
+    _required: list[Field] = field(default_factory=list, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        names = {f.name for f in self.fields}
-        unknown = [m for m in self.mandatory if m not in names]
+        by_name = {f.name: f for f in self.fields}
+        unknown = [m for m in self.mandatory if m not in by_name]
         if unknown:
             raise ValueError(f"mandatory fields not declared: {unknown}")
+        self._blank.update(dict.fromkeys(by_name))
+        self._required.extend(by_name[name] for name in self.mandatory)
         for exact in (True, False):
             for fld in self.fields:
                 for key in (fld.name, *fld.aliases):
@@ -340,7 +344,7 @@ class Struct(Type):
             value = {}
         if not isinstance(value, dict):
             raise type_error(path, self.expected, value)
-        args = Args({f.name: None for f in self.fields})
+        args = Args(self._blank)
         by_canonical: set[str] = set()
         for key, item in value.items():
             found = self._lookup(key)
@@ -366,12 +370,10 @@ class Struct(Type):
             check(args)
 
     def missing(self, args: Args) -> list[str]:
-        by_name = {f.name: f for f in self.fields}
         names = []
-        for name in self.mandatory:
-            fld = by_name[name]
-            if fld.type.is_missing(args.get(name)):
-                names.append(fld.aliases[0] if args.legacy and fld.aliases else name)
+        for fld in self._required:
+            if fld.type.is_missing(args.get(fld.name)):
+                names.append(fld.aliases[0] if args.legacy and fld.aliases else fld.name)
         return names
 
     def is_missing(self, value: Any) -> bool:

@@ -4,7 +4,7 @@ Realistic requests of every method the EngineAdapter serves (charging, accounts,
 records, rating data, tariff-plan loading) are mutated by hypothesis: fields replaced by
 arbitrary JSON, dropped, renamed, or their bytes damaged. Every reply must be well formed
 and free of internal errors, and the store must be unchanged after every rejected request.
-Requests per run: CALLMETER_ENGINE_FUZZ_EXAMPLES (default 2,000); each one snapshots the
+Requests per run: CALLMETER_ENGINE_FUZZ_EXAMPLES (default 1,000); each one snapshots the
 whole store before and after, so this suite is smaller than the dispatcher's fuzz.
 """
 
@@ -33,7 +33,7 @@ from rating.store.sqlite import SqliteStore
 from .live import TUTORIAL, seed_account, snapshot
 from .test_fuzz import json_values, mutate
 
-TOTAL = int(os.environ.get("CALLMETER_ENGINE_FUZZ_EXAMPLES", "2000"))
+TOTAL = int(os.environ.get("CALLMETER_ENGINE_FUZZ_EXAMPLES", "1000"))
 BATCH = 10
 NOW = datetime(2014, 8, 4, 13, tzinfo=UTC)
 
