@@ -118,10 +118,10 @@ def _client_process(args: tuple[int, str, int, int, float]) -> tuple[list[float]
     latencies: list[float] = []
     interval = clients / rate if rate else 0.0
 
-    def one_client() -> None:
+    def one_client(index: int) -> None:
         sock = socket.create_connection(("127.0.0.1", port), timeout=10)
         buffer = b""
-        next_at = time.monotonic()
+        next_at = time.monotonic() + interval * index / clients  # spread, not in bursts
         for _ in range(requests):
             if interval:
                 gevent.sleep(max(0.0, next_at - time.monotonic()))
@@ -137,7 +137,7 @@ def _client_process(args: tuple[int, str, int, int, float]) -> tuple[list[float]
         sock.close()
 
     started = time.monotonic()  # system-wide clock: comparable between the client processes
-    gevent.joinall([gevent.spawn(one_client) for _ in range(clients)], raise_error=True)
+    gevent.joinall([gevent.spawn(one_client, i) for i in range(clients)], raise_error=True)
     return latencies, started, time.monotonic()
 
 
@@ -206,7 +206,7 @@ def main() -> int:
     parser.add_argument("--store-url", default="memory://", help=argparse.SUPPRESS)
     parser.add_argument("--store", choices=("sqlite", "redis", "memory"), default="sqlite")
     parser.add_argument("--methods", default=DEFAULT_METHODS)
-    parser.add_argument("--clients", default="1,10,100")
+    parser.add_argument("--clients", default="1,10,100", help='closed-loop runs ("" = none)')
     parser.add_argument("--requests", type=int, default=10000, help="per measurement")
     parser.add_argument("--rate", type=float, default=1000.0, help="paced run (0 = skip)")
     parser.add_argument("--compare", type=Path, help="another source tree to measure against")
@@ -225,7 +225,7 @@ def main() -> int:
                for root, label in roots]
     try:
         for method in args.methods.split(","):
-            runs = [(int(c), 0.0) for c in args.clients.split(",")]
+            runs = [(int(c), 0.0) for c in args.clients.split(",") if c.strip()]
             runs += [(10, args.rate)] if args.rate else []
             for clients, rate in runs:
                 total = int(args.rate * 10) if rate else args.requests
