@@ -99,6 +99,13 @@ class Engine:
             self.reload_tariffs()
         return report
 
+    def get_tariff(self, kind: str, doc_id: str) -> dict[str, Any]:
+        """A stored tariff document (kinds in rating.tariffdocs), or NotFound."""
+        doc = self.store.get(kind, doc_id)
+        if doc is None:
+            raise NotFound(f"{kind}/{doc_id}")
+        return dict(doc)
+
     # -- rating and charging ----------------------------------------------------------------
     def prepare(self, cd: CallDescriptor) -> CallDescriptor:
         """Defaults (tenant, category, subject from account) and the usage bound check."""
