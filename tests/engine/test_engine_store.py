@@ -10,9 +10,9 @@ import pytest
 
 from rating.engine import Engine
 from rating.errors import NotFound
-from rating.tpplan import TariffPlan
 from rating.store import open_store
 from rating.store.base import Commit, Store
+from rating.tpplan import TariffPlan
 
 from .support import TUTORIAL, Clock, balance, cd, counter_ids, put_account, values
 
