@@ -275,6 +275,22 @@ def perform_rounding(account: Account, cc: CallCost, settings: Settings) -> None
 
 # -- refunds ---------------------------------------------------------------------------
 
+def refundable_increments(cc: CallCost, used: int) -> list[Increment]:
+    """The increments lying wholly after `used` ns of the cost's usage (what a session hands
+    back at hangup, as CGRateS's EventCost.Trim): the increment the usage ends in stays
+    charged, and the zero-length connect-fee increment is never refunded."""
+    out = []
+    offset = 0
+    for inc in cc.increments():
+        if inc.duration <= 0:
+            continue
+        first_free = max(0, -(-(used - offset) // inc.duration))  # ceil, never negative
+        if first_free < inc.count:
+            out.append(inc.copy(inc.count - first_free))
+        offset += inc.duration * inc.count
+    return out
+
+
 def refund_increments(account: Account, increments: list[Increment], tor: str,
                       settings: Settings) -> int:
     """Give back what increments took: units (consumed per increment) and money (cost).
