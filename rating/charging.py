@@ -53,10 +53,11 @@ def _zero_span(tariffs: Tariffs, cd: CallDescriptor) -> list[TimeSpan]:
 
 def get_cost(tariffs: Tariffs, cd: CallDescriptor, settings: Settings) -> CallCost:
     """Pure rating: spans, the connect-fee increment, MaxCost *free, DestinationRate rounding."""
-    cc = CallCost.for_cd(cd)
-    if cd.duration == 0:
+    if cd.duration == 0:  # before ToR gets its default, as in CGRateS
+        cc = CallCost.for_cd(cd)
         cc.Timespans = _zero_span(tariffs, cd)
         return cc
+    cc = CallCost.for_cd(cd.copy(ToR=cd.tor))
     spans = price(tariffs, _stretch(cd, max(cd.DurationIndex, cd.duration)), settings.decimals)
     total = money.ZERO
     first_call_part = not cd.LoopIndex
@@ -87,12 +88,13 @@ def debit(account: Account, tariffs: Tariffs, cd: CallDescriptor, settings: Sett
     rated with the call's subject and, if it costs something and go_negative, charged to the
     ``*default`` balance (which may go below zero).
     """
+    if cd.duration <= 0:  # before ToR gets its default, as in CGRateS
+        cc = CallCost.for_cd(cd)
+        cc.Timespans = _zero_span(tariffs, cd)
+        return cc
     duration_index = max(cd.DurationIndex, cd.duration)
     work = cd.copy(ToR=cd.tor, DurationIndex=duration_index)
     cc = CallCost.for_cd(work)
-    if work.duration <= 0:
-        cc.Timespans = _zero_span(tariffs, work)
-        return cc
     state = DebitState(account, tariffs, work, duration_index, settings.decimals, dry_run,
                        new_uuid, go_negative, fee_pending=work.LoopIndex == 0)
     if not _debit_balances(state, cc):

@@ -111,8 +111,8 @@ class Engine:
         """Defaults (tenant, category, subject from account) and the usage bound check."""
         cd = cd.copy(Tenant=cd.Tenant or self.default_tenant,
                       Category=cd.Category or self.default_category,
-                      Subject=cd.Subject or cd.Account, ToR=cd.tor)
-        limit = self.max_computed_usage.get(cd.ToR, self.max_computed_usage["*any"])
+                      Subject=cd.Subject or cd.Account)
+        limit = self.max_computed_usage.get(cd.tor, self.max_computed_usage["*any"])
         if cd.duration < 0 or cd.duration > limit:
             raise MaxUsageExceeded(f"usage {cd.duration} outside [0, {limit}]")
         return cd
