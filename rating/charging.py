@@ -57,7 +57,8 @@ def get_cost(tariffs: Tariffs, cd: CallDescriptor, settings: Settings) -> CallCo
         cc = CallCost.for_cd(cd)
         cc.Timespans = _zero_span(tariffs, cd)
         return cc
-    cc = CallCost.for_cd(cd.copy(ToR=cd.tor))
+    cc = CallCost.for_cd(cd)
+    cc.ToR = cd.tor
     spans = price(tariffs, _stretch(cd, max(cd.DurationIndex, cd.duration)), settings.decimals)
     total = money.ZERO
     first_call_part = not cd.LoopIndex
