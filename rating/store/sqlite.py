@@ -60,8 +60,9 @@ class SqliteStore(Store):
         self._reader = reader
         self._read_lock = threading.Lock()
         self._writer_conn = writer
+        self._busy = 0  # writes in progress in this process (a hint for group commit)
         self._writer = GroupCommitter(writer, str(self.path), run_blocking,
-                                      maintenance=self._prune)
+                                      maintenance=self._prune, crowded=lambda: self._busy > 1)
 
     # -- connections ------------------------------------------------------------------------
     def _connect(self, busy_timeout_ms: int) -> sqlite3.Connection:
@@ -95,7 +96,11 @@ class SqliteStore(Store):
 
     def _write(self, op: Callable[[sqlite3.Connection], T]) -> T:
         self._check_open()
-        result: T = self._writer.submit(op)
+        self._busy += 1
+        try:
+            result: T = self._writer.submit(op)
+        finally:
+            self._busy -= 1
         return result
 
     def _check_open(self) -> None:

@@ -1,0 +1,156 @@
+"""4 processes × 25 greenlets debit one account at once, on every persistent backend.
+
+The account starts with balance B. Whatever happens (conflicts, client connections
+killed mid-transaction, redis-server restarted mid-run), the granted debits never add
+up to more than B, the final balance is B minus their sum exactly, and no txn id is
+applied twice. CALLMETER_HAMMER_SECONDS sets the run length (the issue asks for 10 s;
+the default keeps the suite fast).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from rating.store import Store, open_store
+from tests.support.redis_server import (
+    RedisClusterGroup,
+    RedisSentinelGroup,
+    RedisServer,
+    redis_cli,
+)
+
+from .debits import set_balance
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+SECONDS = float(os.environ.get("CALLMETER_HAMMER_SECONDS", "2"))
+PROCESSES, GREENLETS = 4, 25
+BALANCE = Decimal("400")
+ACCT = "cgrates.org:hammer"
+
+
+@dataclass
+class Target:
+    url: str
+    disrupt: Callable[[threading.Event], None] | None = None
+
+
+def kill_clients(ports: Callable[[], list[int]]) -> Callable[[threading.Event], None]:
+    """Kill every client connection of the servers every 0.2 s until told to stop."""
+    def disrupt(stop: threading.Event) -> None:
+        while not stop.wait(0.2):
+            for port in ports():
+                try:
+                    redis_cli(port, "client", "kill", "type", "normal", timeout=5)
+                except subprocess.SubprocessError:
+                    pass  # a node briefly unreachable is part of the game
+    return disrupt
+
+
+def restart_midway(server: RedisServer) -> Callable[[threading.Event], None]:
+    def disrupt(stop: threading.Event) -> None:
+        if not stop.wait(SECONDS / 2):
+            server.restart()
+    return disrupt
+
+
+@pytest.fixture(params=["sqlite", "redis-client-kill", "redis-restart", "redis-cluster",
+                        "redis-sentinel"])
+def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
+    name = request.param
+    if name == "sqlite":
+        yield Target(f"sqlite:///{tmp_path}/hammer.db")
+        return
+    if name in ("redis-client-kill", "redis-restart"):
+        server = RedisServer("--appendonly", "yes", "--appendfsync", "always").start()
+        disrupt = (restart_midway(server) if name == "redis-restart"
+                   else kill_clients(lambda: [server.port]))
+        yield Target(server.url + "?socket_timeout=1&socket_connect_timeout=0.5", disrupt)
+        server.cleanup()
+        return
+    if name == "redis-cluster":
+        group: RedisClusterGroup = request.getfixturevalue("redis_cluster")
+        yield Target(group.url + f"?prefix=hammer{id(tmp_path)}",
+                     kill_clients(lambda: [n.port for n in group.nodes]))
+        return
+    sentinel: RedisSentinelGroup = request.getfixturevalue("redis_sentinel")
+    yield Target(sentinel.url + f"?prefix=hammer{id(tmp_path)}",
+                 kill_clients(lambda: [sentinel.master_port()]))
+
+
+def run_workers(url: str, disrupt: Callable[[threading.Event], None] | None) -> list[dict]:
+    procs = [subprocess.Popen(
+        [sys.executable, "-m", "tests.store.hammer", url, ACCT, f"w{i}", str(SECONDS),
+         str(GREENLETS)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for i in range(PROCESSES)]
+    stop = threading.Event()
+    disruptor = threading.Thread(target=disrupt, args=(stop,)) if disrupt else None
+    try:
+        if disruptor:
+            disruptor.start()
+        time.sleep(0)  # the workers run on their own clocks; we only wait for them below
+        outputs = [p.communicate(timeout=SECONDS + 90) for p in procs]
+    finally:
+        stop.set()
+        if disruptor:
+            disruptor.join()
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+    lines = []
+    for proc, (out, err) in zip(procs, outputs, strict=True):
+        assert proc.returncode == 0, err[-3000:]
+        lines.extend(json.loads(line) for line in out.splitlines())
+    return lines
+
+
+def applied_debits(store: Store, lines: list[dict]) -> dict[str, Decimal]:
+    """txn id -> granted amount, for every txn the store applied (asking about unknowns)."""
+    applied = {}
+    for line in lines:
+        if "granted" in line:
+            assert line["txn"] not in applied, f"{line['txn']} reported twice"
+            applied[line["txn"]] = Decimal(line["granted"])
+        elif line.get("unresolved"):
+            done, result = store.txn_result(ACCT, line["txn"])
+            if done:
+                applied[line["txn"]] = Decimal(result["granted"])
+    return applied
+
+
+def test_concurrent_debits_never_overdraw_and_never_apply_twice(target: Target) -> None:
+    store = open_store(target.url)
+    store.transact(ACCT, set_balance(BALANCE))
+
+    lines = run_workers(target.url, target.disrupt)
+
+    mismatches = [m for line in lines for m in line.get("mismatches", [])]
+    assert mismatches == []
+    applied = applied_debits(store, lines)
+    granted = sum(applied.values(), Decimal(0))
+    account = store.get_account(ACCT)
+    assert len(applied) > 200, "the workers hardly ran"
+    assert granted <= BALANCE
+    assert Decimal(account["Balance"]) == BALANCE - granted
+    assert Decimal(account["Granted"]) == granted
+    assert account["Applied"] == len(applied)
+    store.close()
+    errors: dict[str, int] = {}
+    for line in lines:
+        for name, count in line.get("errors", {}).items():
+            errors[name] = errors.get(name, 0) + count
+    print(f"{len(applied)} debits applied, {granted} of {BALANCE} granted, "
+          f"{sum('unresolved' in line for line in lines)} unresolved, errors retried: {errors}")
