@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 
@@ -54,6 +56,27 @@ def test_a_lost_reply_retried_by_redis_py_debits_once(proxy: LossyProxy,
     assert proxy.replies_lost == 1
     assert result == {"granted": "3", "balance": "7"}
     assert store.get_account(ACCT)["Applied"] == 1
+    store.close()
+
+
+def test_a_lost_reply_to_a_batch_of_commits_applies_each_once(proxy: LossyProxy) -> None:
+    store = open_store(proxy.port)
+    accounts = [f"cgrates.org:{n}" for n in range(20)]
+    for account in accounts:
+        store.transact(account, set_balance("10"))
+    proxy.lose_reply_to(store._scripts["commit"].sha.encode(), min_count=2)  # a pipeline
+    barrier = threading.Barrier(len(accounts))
+
+    def debit_once(account: str) -> object:
+        barrier.wait()
+        return store.transact(account, debit(Decimal(3)), txn_id=f"{account}:1")
+
+    with ThreadPoolExecutor(len(accounts)) as pool:
+        results = list(pool.map(debit_once, accounts))
+
+    assert proxy.replies_lost == 1
+    assert results == [{"granted": "3", "balance": "7"}] * len(accounts)
+    assert all(store.get_account(a)["Applied"] == 1 for a in accounts)
     store.close()
 
 
