@@ -53,6 +53,11 @@ class LeaderBatcher:
         self._queue: list[Request] = []
         self._leading = False
 
+    @property
+    def queued(self) -> int:
+        """Requests waiting for a batch (the leader's own included, until it takes them)."""
+        return len(self._queue)
+
     def submit(self, item: Any) -> Any:
         """Run item in some batch and return its result (or raise its error)."""
         req = Request(item)

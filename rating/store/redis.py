@@ -1,12 +1,11 @@
 """The shared store on Redis (standalone, Sentinel or Cluster), through redis-py.
 
-An account transaction reads the account (or takes it from a small cache of what this
-process last committed), runs the pure function, and commits with ``commit.lua``, which
-checks the version it was computed from (optimistic concurrency) and the transaction id,
-and writes the account, the txn record, CDRs and spooled outbox jobs in one step. A lost
-reply that redis-py retries therefore never applies twice: the retry finds the txn record.
-Transactions without a caller's id get an internal one for that reason. Greenlets of one
-process queue per account on a local lock, so only other processes cause conflicts.
+Account transactions (redis_accounts.py) commit with ``commit.lua``, which checks the
+version they were computed from (optimistic concurrency) and the transaction id, and writes
+the account, the txn record, CDRs and spooled outbox jobs in one step. A lost reply that
+redis-py retries therefore never applies twice: the retry finds the txn record. Concurrent
+commits of one process share a pipelined round trip (batching.py; not on Cluster, whose
+pipelines refuse EVALSHA).
 
 This is the only module that imports redis; every Redis error becomes StoreUnavailable
 (cannot reach it now) or StoreError at the public methods (``_boundary``).
@@ -16,13 +15,8 @@ from __future__ import annotations
 
 import functools
 import logging
-import random
-import threading
 import time
-import uuid
-from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -35,18 +29,17 @@ from redis.sentinel import Sentinel
 from . import redis_cdrs, redis_spool
 from .base import (
     JSON,
-    TXN_MEMORY_SECONDS,
     CdrQuery,
     Commit,
     Store,
     StoreError,
     StoreUnavailable,
-    TooManyConflicts,
     TxnFn,
 )
 from .batching import Gate, LeaderBatcher, Request
 from .codec import cdr_key, check_account_id, check_id, check_query, decode, encode
-from .redis_commit import AccountState, Prepared, commit_args, prepare
+from .redis_accounts import AccountTransactions
+from .redis_commit import commit_args, prepare
 from .redis_keys import Keys
 from .redis_url import RedisTarget, parse_redis_url
 
@@ -58,11 +51,8 @@ _LUA_DIR = Path(__file__).with_name("lua")
 SCRIPT_NAMES = ("commit", "cdr_index", "cdr_forget", "outbox_add", "outbox_claim",
                 "outbox_retry", "outbox_done", "lease_acquire", "lease_release",
                 "docs_replace", "zrem_if_score")
-#: Internal txn records (transactions without a caller's id) only cover redis-py retries.
-INTERNAL_TXN_TTL_MS = 10 * 60 * 1000
 SWEEP_INTERVAL = 5.0      # seconds between two looks at the dirty spools, per process
 SWEEP_GRACE_MS = 30_000   # a writer finishes its drain well within this
-CACHE_SIZE = 4096         # accounts whose last committed state this process remembers
 
 _UNAVAILABLE: tuple[type[BaseException], ...] = (
     redis.exceptions.ConnectionError,
@@ -86,13 +76,15 @@ def _boundary(method: Callable[Concatenate[RedisStore, P], R]
     """Bound the concurrent Redis operations and turn Redis errors into ours."""
 
     def wrapper(self: RedisStore, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        with self._slot():
-            try:
-                return method(self, *args, **kwargs)
-            except _UNAVAILABLE as exc:
-                raise StoreUnavailable(f"{self.describe()}: {exc}") from None
-            except redis.exceptions.RedisError as exc:
-                raise StoreError(f"{self.describe()}: {exc}") from None
+        self._take_slot()
+        try:
+            return method(self, *args, **kwargs)
+        except _UNAVAILABLE as exc:
+            raise StoreUnavailable(f"{self.describe()}: {exc}") from None
+        except redis.exceptions.RedisError as exc:
+            raise StoreError(f"{self.describe()}: {exc}") from None
+        finally:
+            self._slots.release()
 
     functools.update_wrapper(wrapper, method)
     return wrapper
@@ -102,22 +94,21 @@ class RedisStore(Store):
     """A Store in Redis; see the module docstring and redis_keys.py for the layout."""
 
     def __init__(self, client: Any, target: RedisTarget, *,
-                 txn_memory_seconds: int = TXN_MEMORY_SECONDS) -> None:
+                 txn_memory_seconds: int | None = None) -> None:
         self._client = client
         self._target = target
         self._keys = Keys(target.option("prefix"))
         self._scripts = {name: client.register_script(lua_source(name)) for name in SCRIPT_NAMES}
-        self._txn_memory_ms = txn_memory_seconds * 1000
-        self._max_conflicts: int = target.option("max_conflicts")
+        if txn_memory_seconds is None:
+            txn_memory_seconds = target.option("txn_memory_hours") * 3600
         self._slots = Gate(target.option("max_connections"))
         self._pool_timeout: float = target.option("pool_timeout")
-        self._locks: dict[str, list[Any]] = {}
-        self._locks_guard = threading.Lock()
-        self._cache: OrderedDict[str, AccountState] = OrderedDict()
+        self._accounts = AccountTransactions(
+            client, self._keys, self._run_commit, self._drain_after_commit,
+            target.option("max_conflicts"), txn_memory_seconds * 1000)
         # Concurrent commits share one pipeline round trip (Cluster pipelines refuse EVALSHA).
-        self._busy = 0  # operations in progress in this process (a hint for batching)
         self._commits = None if target.mode == "cluster" else LeaderBatcher(
-            self._run_commits, max_batch=128, crowded=lambda: self._busy > 1)
+            self._run_commits, max_batch=128, crowded=self._more_commits_coming)
         self._next_sweep = 0.0
         self._closed = False
 
@@ -136,35 +127,18 @@ class RedisStore(Store):
         return cls(client, target, **kwargs)
 
     # -- plumbing ---------------------------------------------------------------------------
-    @contextmanager
-    def _slot(self) -> Iterator[None]:
+    def _take_slot(self) -> None:
+        """One of max_connections places for an operation (released by _boundary)."""
         if self._closed:
             raise StoreError(f"{self.describe()} is closed")
         if not self._slots.acquire(timeout=self._pool_timeout):
             size = self._target.option("max_connections")
             raise StoreUnavailable(f"{self.describe()}: all {size} connections stayed busy "
                                    f"for {self._pool_timeout} s")
-        self._busy += 1
-        try:
-            yield
-        finally:
-            self._busy -= 1
-            self._slots.release()
 
-    @contextmanager
-    def _account_lock(self, account_id: str) -> Iterator[None]:
-        """Serialise this process's transactions on one account (no self-inflicted conflicts)."""
-        with self._locks_guard:
-            entry = self._locks.setdefault(account_id, [threading.Lock(), 0])
-            entry[1] += 1
-        try:
-            with entry[0]:
-                yield
-        finally:
-            with self._locks_guard:
-                entry[1] -= 1
-                if entry[1] == 0:
-                    del self._locks[account_id]
+    def _more_commits_coming(self) -> bool:
+        """Whether transactions that are not queued yet are computing their commit."""
+        return self._commits is not None and self._accounts.holding > self._commits.queued
 
     def _script(self, name: str, keys: list[str], args: list[Any]) -> Any:
         return self._scripts[name](keys=keys, args=args)
@@ -227,78 +201,19 @@ class RedisStore(Store):
         check_account_id(account_id)
         if txn_id is not None:
             check_id(txn_id, "txn id")
-        with self._account_lock(account_id):
-            try:
-                return self._transact(account_id, fn, txn_id or f"~{uuid.uuid4().hex}",
-                                      remembered=txn_id is not None)
-            except BaseException:
-                self._cache.pop(account_id, None)  # we no longer know what is stored
-                raise
+        return self._accounts.transact(account_id, fn, txn_id)
 
-    def _transact(self, account_id: str, fn: TxnFn, txn_id: str, remembered: bool) -> JSON:
-        state = self._cache.get(account_id)
-        fresh = state is None
-        if state is None:
-            state = self._read_account(account_id)
-        for attempt in range(self._max_conflicts + 1):
-            try:
-                commit = fn(None if state.doc is None else decode(state.doc))
-            except Exception:
-                if not fresh:  # computed on a cached state: first make sure it is current
-                    state, fresh = self._read_account(account_id), True
-                    continue
-                if remembered:
-                    done, result = self._txn_result(account_id, txn_id)
-                    if done:
-                        return result
-                raise
-            outcome = self._commit(account_id, state, prepare(account_id, commit), txn_id,
-                                   remembered)
-            if not isinstance(outcome, AccountState):
-                return outcome[0]
-            state, fresh = outcome, True
-            self._backoff(attempt)
-        raise TooManyConflicts(
-            f"account {account_id} changed under {self._max_conflicts + 1} attempts in a row")
+    def _drain_after_commit(self, account_id: str) -> None:
+        try:
+            self._drain(account_id)
+        except _UNAVAILABLE as exc:  # committed; the sweep will finish the move
+            log.warning("account %s committed, its CDRs/jobs wait in its spool: %s",
+                        account_id, exc)
 
-    def _read_account(self, account_id: str) -> AccountState:
-        version, doc = self._client.hmget(self._keys.account(account_id).account, "v", "doc")
-        return AccountState(version or "0", doc)
-
-    def _commit(self, account_id: str, state: AccountState, prepared: Prepared, txn_id: str,
-                remembered: bool) -> AccountState | tuple[JSON]:
-        """Run commit.lua: (result,) when done (now or before), or the newer state."""
-        keys = self._keys.account(account_id)
-        if prepared.spools:
-            self._client.zadd(self._keys.dirty, {account_id: time.time() * 1000})
-        if prepared.action == "put" and state.doc is None:
-            self._client.sadd(self._keys.accounts, account_id)
-        ttl = self._txn_memory_ms if remembered else INTERNAL_TXN_TTL_MS
-        script_keys, args = commit_args(keys, account_id, state.version, prepared, txn_id, ttl)
+    def _run_commit(self, script_keys: list[str], args: list[Any]) -> Any:
         if self._commits is None:
-            reply = self._script("commit", script_keys, args)
-        else:
-            reply = self._commits.submit((script_keys, args))
-        if reply[0] == 2:
-            return AccountState(reply[1], reply[2])
-        if reply[0] == 0:
-            return (decode(reply[1]),)
-        self._remember(account_id, AccountState(
-            reply[1], state.doc if prepared.action == "keep" else prepared.account))
-        self._after_commit(account_id, prepared)
-        return (decode(prepared.result),)
-
-    def _after_commit(self, account_id: str, prepared: Prepared) -> None:
-        if prepared.action == "del":
-            self._client.srem(self._keys.accounts, account_id)
-            if self._client.hexists(self._keys.account(account_id).account, "doc"):
-                self._client.sadd(self._keys.accounts, account_id)  # created again meanwhile
-        if prepared.spools:
-            try:
-                self._drain(account_id)
-            except _UNAVAILABLE as exc:  # committed; the sweep will finish the move
-                log.warning("account %s committed, its CDRs/jobs wait in its spool: %s",
-                            account_id, exc)
+            return self._script("commit", script_keys, args)
+        return self._commits.submit((script_keys, args))
 
     def _run_commits(self, batch: list[Request]) -> None:
         """Send a batch of commit.lua calls in one pipeline (a lone one goes as it is)."""
@@ -337,25 +252,10 @@ class RedisStore(Store):
         replies: list[Any] = pipe.execute(raise_on_error=False)
         return replies
 
-    def _remember(self, account_id: str, state: AccountState) -> None:
-        self._cache[account_id] = state
-        self._cache.move_to_end(account_id)
-        while len(self._cache) > CACHE_SIZE:
-            self._cache.popitem(last=False)
-
-    def _backoff(self, attempt: int) -> None:
-        # A conflict reply carries the current state, so retrying at once usually wins;
-        # only a run of conflicts (a hot account on several hosts) backs off, with jitter.
-        if attempt >= 3:
-            time.sleep(random.uniform(0, min(0.01, 0.0005 * 2 ** (attempt - 3))))
-
     @_boundary
     def txn_result(self, account_id: str, txn_id: str) -> tuple[bool, JSON]:
-        return self._txn_result(check_account_id(account_id), check_id(txn_id, "txn id"))
-
-    def _txn_result(self, account_id: str, txn_id: str) -> tuple[bool, JSON]:
-        text = self._client.get(self._keys.account(account_id).txn(txn_id))
-        return (False, None) if text is None else (True, decode(text))
+        return self._accounts.txn_result(check_account_id(account_id),
+                                         check_id(txn_id, "txn id"))
 
     # -- CDRs -------------------------------------------------------------------------------
     @_boundary

@@ -62,7 +62,8 @@ class SqliteStore(Store):
         self._writer_conn = writer
         self._busy = 0  # writes in progress in this process (a hint for group commit)
         self._writer = GroupCommitter(writer, str(self.path), run_blocking,
-                                      maintenance=self._prune, crowded=lambda: self._busy > 1)
+                                      maintenance=self._prune,
+                                      crowded=lambda: self._busy > self._writer.queued)
 
     # -- connections ------------------------------------------------------------------------
     def _connect(self, busy_timeout_ms: int) -> sqlite3.Connection:

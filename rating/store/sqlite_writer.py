@@ -54,6 +54,10 @@ class GroupCommitter:
         self._batcher = LeaderBatcher(self._run_batch, max_batch, crowded)
         self.batches = 0  # for tests and the benchmark: how many transactions were committed
 
+    @property
+    def queued(self) -> int:
+        return self._batcher.queued
+
     def submit(self, op: Op) -> Any:
         """Run op(conn) inside a write transaction and return its result (or raise its error)."""
         return self._batcher.submit(op)

@@ -217,6 +217,22 @@ def test_cdrs_of_other_accounts_in_a_commit_reach_their_accounts(
     store.close()
 
 
+@pytest.mark.parametrize(("option", "hours"), [("", 48), ("txn_memory_hours=24", 24)])
+def test_txn_records_expire_after_the_memory_period(redis_server: RedisServer, option: str,
+                                                   hours: int) -> None:
+    store = RedisStore.from_url(f"{redis_server.url}?{option}")
+    store.transact(ACCT, set_balance("10"), txn_id="t1")
+    store.transact(ACCT, set_balance("10"))  # no id: an internal one, kept briefly
+
+    client = store._client
+    ttls = {k: client.pttl(k) for k in client.keys("cm:{acct:cgrates.org:1001}:txn:*")}
+
+    assert ttls.pop("cm:{acct:cgrates.org:1001}:txn:t1") / 3_600_000 == pytest.approx(hours,
+                                                                                      abs=0.01)
+    assert [ttl / 60_000 for ttl in ttls.values()] == [pytest.approx(10, abs=0.1)]
+    store.close()
+
+
 def test_every_key_of_an_account_shares_its_hash_tag() -> None:
     from rating.store.redis_keys import Keys
 
