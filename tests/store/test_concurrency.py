@@ -45,6 +45,13 @@ ACCT = "cgrates.org:hammer"
 class Target:
     url: str
     disrupt: Callable[[threading.Event], None] | None = None
+    felt: Callable[[dict[str, int]], bool] = lambda errors: True  # the disruption happened
+
+
+def connections_received(port: int) -> int:
+    stats = redis_cli(port, "info", "stats")
+    return int(next(line.split(":")[1] for line in stats.splitlines()
+                    if line.startswith("total_connections_received")))
 
 
 def kill_clients(ports: Callable[[], list[int]]) -> Callable[[threading.Event], None]:
@@ -60,9 +67,12 @@ def kill_clients(ports: Callable[[], list[int]]) -> Callable[[threading.Event], 
 
 
 def restart_midway(server: RedisServer) -> Callable[[threading.Event], None]:
+    """Stop redis-server halfway through, keep it down for a second, start it again."""
     def disrupt(stop: threading.Event) -> None:
         if not stop.wait(SECONDS / 2):
-            server.restart()
+            server.stop()
+            stop.wait(1.0)  # an outage long enough to outlast redis-py's own retries
+            server.start()
     return disrupt
 
 
@@ -75,9 +85,14 @@ def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
         return
     if name in ("redis-client-kill", "redis-restart"):
         server = RedisServer("--appendonly", "yes", "--appendfsync", "always").start()
-        disrupt = (restart_midway(server) if name == "redis-restart"
-                   else kill_clients(lambda: [server.port]))
-        yield Target(server.url + "?socket_timeout=1&socket_connect_timeout=0.5", disrupt)
+        url = server.url + "?socket_timeout=1&socket_connect_timeout=0.5"
+        if name == "redis-restart":
+            yield Target(url, restart_midway(server),
+                         felt=lambda errors: errors.get("StoreUnavailable", 0) > 0)
+        else:
+            before = connections_received(server.port)
+            yield Target(url, kill_clients(lambda: [server.port]),
+                         felt=lambda _: connections_received(server.port) - before > 40)
         server.cleanup()
         return
     if name == "redis-cluster":
@@ -154,3 +169,4 @@ def test_concurrent_debits_never_overdraw_and_never_apply_twice(target: Target) 
             errors[name] = errors.get(name, 0) + count
     print(f"{len(applied)} debits applied, {granted} of {BALANCE} granted, "
           f"{sum('unresolved' in line for line in lines)} unresolved, errors retried: {errors}")
+    assert target.felt(errors), "the disruption did not reach the workers"
