@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -42,6 +43,7 @@ from .redis_accounts import AccountTransactions
 from .redis_commit import commit_args, prepare
 from .redis_keys import Keys
 from .redis_url import RedisTarget, parse_redis_url
+from .reentry import ReentryGuard
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -50,7 +52,8 @@ R = TypeVar("R")
 _LUA_DIR = Path(__file__).with_name("lua")
 SCRIPT_NAMES = ("commit", "cdr_index", "cdr_forget", "outbox_add", "outbox_claim",
                 "outbox_retry", "outbox_done", "lease_acquire", "lease_release",
-                "docs_replace", "zrem_if_score")
+                "docs_replace", "docs_merge", "zrem_if_score")
+STAGE_OVER = 1000         # put_many of more documents goes through a staging hash
 SWEEP_INTERVAL = 5.0      # seconds between two looks at the dirty spools, per process
 SWEEP_GRACE_MS = 30_000   # a writer finishes its drain well within this
 
@@ -102,10 +105,11 @@ class RedisStore(Store):
         if txn_memory_seconds is None:
             txn_memory_seconds = target.option("txn_memory_hours") * 3600
         self._slots = Gate(target.option("max_connections"))
+        self._guard = ReentryGuard()
         self._pool_timeout: float = target.option("pool_timeout")
         self._accounts = AccountTransactions(
             client, self._keys, self._run_commit, self._drain_after_commit,
-            target.option("max_conflicts"), txn_memory_seconds * 1000)
+            target.option("max_conflicts"), txn_memory_seconds * 1000, self._guard)
         # Concurrent commits share one pipeline round trip (Cluster pipelines refuse EVALSHA).
         self._commits = None if target.mode == "cluster" else LeaderBatcher(
             self._run_commits, max_batch=128, crowded=self._more_commits_coming)
@@ -129,6 +133,7 @@ class RedisStore(Store):
     # -- plumbing ---------------------------------------------------------------------------
     def _take_slot(self) -> None:
         """One of max_connections places for an operation (released by _boundary)."""
+        self._guard.check()
         if self._closed:
             raise StoreError(f"{self.describe()} is closed")
         if not self._slots.acquire(timeout=self._pool_timeout):
@@ -166,10 +171,27 @@ class RedisStore(Store):
     def put_many(self, kind: str, docs: dict[str, JSON], replace_all: bool = False) -> None:
         key = self._keys.docs(check_id(kind, "kind"))
         pairs = [(check_id(i), encode(d)) for i, d in docs.items()]
-        if replace_all:
+        if len(pairs) > STAGE_OVER:
+            self._put_staged(key, pairs, replace_all)
+        elif replace_all:
             self._script("docs_replace", [key], [x for pair in pairs for x in pair])
         elif pairs:
             self._client.hset(key, mapping=dict(pairs))
+
+    def _put_staged(self, key: str, pairs: list[tuple[str, str]], replace_all: bool) -> None:
+        """Many documents: fill a staging hash in chunks, then swap or merge it in one step
+        (one command of a million arguments is refused; a crash leaves only the staging
+        hash, which expires)."""
+        staging = f"{key}:staging:{uuid.uuid4().hex}"
+        pipe = self._client.pipeline(transaction=False)
+        for start in range(0, len(pairs), STAGE_OVER):
+            pipe.hset(staging, mapping=dict(pairs[start : start + STAGE_OVER]))
+        pipe.pexpire(staging, 3_600_000)
+        pipe.execute()
+        if replace_all:
+            self._client.rename(staging, key)
+        else:
+            self._script("docs_merge", [key, staging], [])
 
     @_boundary
     def delete(self, kind: str, id: str) -> bool:

@@ -23,6 +23,7 @@ from .base import JSON, TooManyConflicts, TxnFn
 from .codec import decode
 from .redis_commit import AccountState, Prepared, commit_args, prepare
 from .redis_keys import Keys
+from .reentry import ReentryGuard
 
 log = logging.getLogger(__name__)
 
@@ -38,13 +39,14 @@ class AccountTransactions:
 
     def __init__(self, client: Any, keys: Keys, run_commit: CommitRunner,
                  after_spool: Callable[[str], None], max_conflicts: int,
-                 txn_memory_ms: int) -> None:
+                 txn_memory_ms: int, guard: ReentryGuard) -> None:
         self._client = client
         self._keys = keys
         self._run_commit = run_commit
         self._after_spool = after_spool
         self._max_conflicts = max_conflicts
         self._txn_memory_ms = txn_memory_ms
+        self._guard = guard
         self._locks: dict[str, list[Any]] = {}
         self._locks_guard = threading.Lock()
         self._cache: OrderedDict[str, AccountState] = OrderedDict()
@@ -90,7 +92,7 @@ class AccountTransactions:
             state = self._read(account_id)
         for attempt in range(self._max_conflicts + 1):
             try:
-                commit = fn(None if state.doc is None else decode(state.doc))
+                commit = self._guard.call(fn, None if state.doc is None else decode(state.doc))
             except Exception:
                 if not fresh:  # computed on a cached state: first make sure it is current
                     state, fresh = self._read(account_id), True

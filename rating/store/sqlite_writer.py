@@ -63,7 +63,14 @@ class GroupCommitter:
         return self._batcher.submit(op)
 
     def _run_batch(self, batch: list[Request]) -> None:
-        self._run_blocking(functools.partial(self._execute, batch))
+        self._run_blocking(functools.partial(self._execute_safely, batch))
+
+    def _execute_safely(self, batch: list[Request]) -> None:
+        try:
+            self._execute(batch)
+        except BaseException as exc:  # KeyboardInterrupt, GreenletExit: never leave it open
+            self._abort(self._conn, batch, exc)
+            raise
 
     def _execute(self, batch: list[Request]) -> None:
         """One transaction for the whole batch; runs in whatever thread run_blocking picks."""

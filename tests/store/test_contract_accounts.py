@@ -199,3 +199,24 @@ def test_a_retried_txn_does_not_write_its_cdrs_or_jobs_twice(store: Store) -> No
 
     assert len(store.query_cdrs(CdrQuery())[0]) == 1
     assert len(store.outbox_claim("worker", 10, 60_000, now_ms=10**13)) == 1
+
+
+@pytest.mark.parametrize("call", [
+    lambda store: store.get("Rates", "A"),
+    lambda store: store.get_account(ACCT),
+    lambda store: store.transact("cgrates.org:other", set_balance("1")),
+    lambda store: store.transact(ACCT, set_balance("1")),
+])
+def test_a_transaction_function_may_not_call_the_store(store: Store, call: object) -> None:
+    store.transact(ACCT, set_balance("10"))
+
+    def nested(account: JSON) -> Commit:
+        call(store)  # type: ignore[operator]
+        return Commit({"Balance": "0"})
+
+    with pytest.raises(StoreError, match="must not call the store"):
+        store.transact(ACCT, nested, txn_id="t")
+
+    assert store.get_account(ACCT) == new_account("10")
+    assert store.get_account("cgrates.org:other") is None
+    assert store.txn_result(ACCT, "t") == (False, None)

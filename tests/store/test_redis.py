@@ -233,6 +233,19 @@ def test_txn_records_expire_after_the_memory_period(redis_server: RedisServer, o
     store.close()
 
 
+@pytest.mark.parametrize("replace_all", [True, False])
+def test_many_documents_go_through_a_staging_hash_that_leaves_no_trace(
+        redis_server: RedisServer, replace_all: bool) -> None:
+    store = open_store(redis_server.port)
+    docs = {f"D{i}": {"n": i} for i in range(5000)}
+
+    store.put_many("Destinations", docs, replace_all=replace_all)
+
+    assert len(store.list_ids("Destinations")) == 5000
+    assert store._client.keys("*staging*") == []
+    store.close()
+
+
 def test_every_key_of_an_account_shares_its_hash_tag() -> None:
     from rating.store.redis_keys import Keys
 
