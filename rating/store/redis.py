@@ -52,7 +52,7 @@ R = TypeVar("R")
 _LUA_DIR = Path(__file__).with_name("lua")
 SCRIPT_NAMES = ("commit", "cdr_index", "cdr_forget", "outbox_add", "outbox_claim",
                 "outbox_retry", "outbox_done", "lease_acquire", "lease_release",
-                "docs_replace", "docs_merge", "zrem_if_score")
+                "docs_replace", "docs_merge")
 STAGE_OVER = 1000         # put_many of more documents goes through a staging hash
 SWEEP_INTERVAL = 5.0      # seconds between two looks at the dirty spools, per process
 SWEEP_GRACE_MS = 30_000   # a writer finishes its drain well within this
@@ -306,7 +306,7 @@ class RedisStore(Store):
             return
         self._next_sweep = time.monotonic() + SWEEP_INTERVAL
         older = int(time.time() * 1000) - SWEEP_GRACE_MS
-        redis_spool.sweep(self._client, self._scripts, self._keys, older, self._drain)
+        redis_spool.sweep(self._client, self._keys, older, self._drain)
 
     @_boundary
     def query_cdrs(self, query: CdrQuery) -> tuple[list[JSON], str | None]:

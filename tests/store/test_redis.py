@@ -201,6 +201,7 @@ def test_the_spool_of_an_interrupted_writer_is_swept_into_the_global_indexes(
 
     assert store.query_cdrs(CdrQuery())[0] == [cdr]
     assert [j["job"] for j in store.outbox_claim("w", 10, 1000, 10**13)] == [{"n": 1}]
+    assert store._client.zcard("cm:{spool}:dirty") == 0  # swept marks are dropped
     store.close()
 
 
