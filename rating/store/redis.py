@@ -52,7 +52,7 @@ R = TypeVar("R")
 _LUA_DIR = Path(__file__).with_name("lua")
 SCRIPT_NAMES = ("commit", "cdr_index", "cdr_forget", "outbox_add", "outbox_claim",
                 "outbox_retry", "outbox_done", "lease_acquire", "lease_release",
-                "docs_replace", "docs_merge")
+                "docs_replace", "docs_merge", "docs_swap")
 STAGE_OVER = 1000         # put_many of more documents goes through a staging hash
 SWEEP_INTERVAL = 5.0      # seconds between two looks at the dirty spools, per process
 SWEEP_GRACE_MS = 30_000   # a writer finishes its drain well within this
@@ -188,10 +188,7 @@ class RedisStore(Store):
             pipe.hset(staging, mapping=dict(pairs[start : start + STAGE_OVER]))
         pipe.pexpire(staging, 3_600_000)
         pipe.execute()
-        if replace_all:
-            self._client.rename(staging, key)
-        else:
-            self._script("docs_merge", [key, staging], [])
+        self._script("docs_swap" if replace_all else "docs_merge", [key, staging], [])
 
     @_boundary
     def delete(self, kind: str, id: str) -> bool:

@@ -244,6 +244,7 @@ def test_many_documents_go_through_a_staging_hash_that_leaves_no_trace(
 
     assert len(store.list_ids("Destinations")) == 5000
     assert store._client.keys("*staging*") == []
+    assert store._client.pttl("cm:{doc:Destinations}") == -1  # persistent, like all documents
     store.close()
 
 
