@@ -67,6 +67,8 @@ _UNAVAILABLE: tuple[type[BaseException], ...] = (
     redis.exceptions.OutOfMemoryError,
 )
 
+_DRAIN_ERRORS: tuple[type[BaseException], ...] = (*_UNAVAILABLE, redis.exceptions.RedisError)
+
 
 @functools.cache
 def lua_source(name: str) -> str:
@@ -225,7 +227,8 @@ class RedisStore(Store):
     def _drain_after_commit(self, account_id: str) -> None:
         try:
             self._drain(account_id)
-        except _UNAVAILABLE as exc:  # committed; the sweep will finish the move
+        except _DRAIN_ERRORS as exc:
+            # Committed all the same: the sweep finishes the move, so report success.
             log.warning("account %s committed, its CDRs/jobs wait in its spool: %s",
                         account_id, exc)
 
