@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from rating.store import Store, open_store
+from tests.support.net import wait_for
 from tests.support.redis_server import (
     RedisClusterGroup,
     RedisSentinelGroup,
@@ -47,22 +48,21 @@ class Target:
     felt: Callable[[dict[str, int]], bool] = lambda errors: True  # the disruption happened
 
 
-def connections_received(port: int) -> int:
-    stats = redis_cli(port, "info", "stats")
-    return int(next(line.split(":")[1] for line in stats.splitlines()
-                    if line.startswith("total_connections_received")))
+class ClientKiller:
+    """Kills every client connection of the servers every 0.2 s until told to stop."""
 
+    def __init__(self, ports: Callable[[], list[int]]) -> None:
+        self.ports = ports
+        self.killed = 0
 
-def kill_clients(ports: Callable[[], list[int]]) -> Callable[[threading.Event], None]:
-    """Kill every client connection of the servers every 0.2 s until told to stop."""
-    def disrupt(stop: threading.Event) -> None:
+    def __call__(self, stop: threading.Event) -> None:
         while not stop.wait(0.2):
-            for port in ports():
+            for port in self.ports():
                 try:
-                    redis_cli(port, "client", "kill", "type", "normal", timeout=5)
-                except subprocess.SubprocessError:
+                    self.killed += int(redis_cli(port, "client", "kill", "type", "normal",
+                                                 timeout=5) or 0)
+                except (subprocess.SubprocessError, ValueError):
                     pass  # a node briefly unreachable is part of the game
-    return disrupt
 
 
 def restart_midway(server: RedisServer) -> Callable[[threading.Event], None]:
@@ -89,22 +89,25 @@ def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
             yield Target(url, restart_midway(server),
                          felt=lambda errors: errors.get("StoreUnavailable", 0) > 0)
         else:
-            before = connections_received(server.port)
-            yield Target(url, kill_clients(lambda: [server.port]),
-                         felt=lambda _: connections_received(server.port) - before > 40)
+            killer = ClientKiller(lambda: [server.port])
+            yield Target(url, killer, felt=lambda _: killer.killed >= 10)
         server.cleanup()
         return
     if name == "redis-cluster":
         group: RedisClusterGroup = request.getfixturevalue("redis_cluster")
-        yield Target(group.url + f"?prefix=hammer{id(tmp_path)}",
-                     kill_clients(lambda: [n.port for n in group.nodes]))
+        killer = ClientKiller(lambda: [n.port for n in group.nodes])
+        yield Target(group.url + f"?prefix=hammer{id(tmp_path)}", killer,
+                     felt=lambda _: killer.killed >= 10)
         return
     sentinel: RedisSentinelGroup = request.getfixturevalue("redis_sentinel")
-    yield Target(sentinel.url + f"?prefix=hammer{id(tmp_path)}",
-                 kill_clients(lambda: [sentinel.master_port()]))
+    killer = ClientKiller(lambda: [sentinel.master_port()])
+    yield Target(sentinel.url + f"?prefix=hammer{id(tmp_path)}", killer,
+                 felt=lambda _: killer.killed >= 10)
 
 
-def run_workers(url: str, disrupt: Callable[[threading.Event], None] | None) -> list[dict]:
+def run_workers(url: str, disrupt: Callable[[threading.Event], None] | None,
+                started: Callable[[], bool]) -> list[dict]:
+    """Run the worker processes (disrupted once they debit); their output lines."""
     procs = [subprocess.Popen(
         [sys.executable, "-m", "tests.store.hammer", url, ACCT, f"w{i}", str(SECONDS),
          str(GREENLETS)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -113,6 +116,7 @@ def run_workers(url: str, disrupt: Callable[[threading.Event], None] | None) -> 
     disruptor = threading.Thread(target=disrupt, args=(stop,)) if disrupt else None
     try:
         if disruptor:
+            wait_for(started, timeout=60, what="the workers to start debiting")
             disruptor.start()
         outputs = [p.communicate(timeout=SECONDS + 90) for p in procs]
     finally:
@@ -148,7 +152,8 @@ def test_concurrent_debits_never_overdraw_and_never_apply_twice(target: Target) 
     store = open_store(target.url)
     store.transact(ACCT, set_balance(BALANCE))
 
-    lines = run_workers(target.url, target.disrupt)
+    lines = run_workers(target.url, target.disrupt,
+                        started=lambda: store.get_account(ACCT)["Applied"] > 0)
 
     mismatches = [m for line in lines for m in line.get("mismatches", [])]
     assert mismatches == []
