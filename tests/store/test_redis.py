@@ -75,7 +75,7 @@ def test_a_lost_reply_to_a_batch_of_commits_applies_each_once(proxy: LossyProxy)
         rounds += 1
         barrier = threading.Barrier(len(accounts))
         with ThreadPoolExecutor(len(accounts)) as pool:
-            results = list(pool.map(lambda a: debit_once(a, barrier), accounts))
+            results = list(pool.map(debit_once, accounts, [barrier] * len(accounts)))
         assert results == [{"granted": "1", "balance": str(10 - rounds)}] * len(accounts)
 
     assert proxy.replies_lost == 1
