@@ -110,9 +110,12 @@ class RedisStore(Store):
         self._guard = ReentryGuard()
         self._pool_timeout: float = target.option("pool_timeout")
         self._accounts = AccountTransactions(
-            client, self._keys, self._run_commit, self._drain_after_commit,
+            client, self._keys, self._read_for_txn, self._run_commit, self._drain_after_commit,
             target.option("max_conflicts"), txn_memory_seconds * 1000, self._guard)
-        # Concurrent commits share one pipeline round trip (Cluster pipelines refuse EVALSHA).
+        # Concurrent transactions share pipelined round trips: one for their reads, one for
+        # their commits (not on Cluster, whose pipelines refuse EVALSHA).
+        self._reads = LeaderBatcher(self._run_reads, max_batch=128,
+                                    crowded=lambda: self._accounts.holding > self._reads.queued)
         self._commits = None if target.mode == "cluster" else LeaderBatcher(
             self._run_commits, max_batch=128, crowded=self._more_commits_coming)
         self._next_sweep = 0.0
@@ -231,6 +234,30 @@ class RedisStore(Store):
             # Committed all the same: the sweep finishes the move, so report success.
             log.warning("account %s committed, its CDRs/jobs wait in its spool: %s",
                         account_id, exc)
+
+    def _read_for_txn(self, txn_key: str | None,
+                      account_key: str | None) -> tuple[str | None, list[Any] | None]:
+        result: tuple[str | None, list[Any] | None] = self._reads.submit((txn_key, account_key))
+        return result
+
+    def _run_reads(self, batch: list[Request]) -> None:
+        """GET txn records and HMGET accounts of a batch of transactions in one pipeline."""
+        pipe = self._client.pipeline(transaction=False)
+        for txn_key, account_key in (req.item for req in batch):
+            if txn_key is not None:
+                pipe.get(txn_key)
+            if account_key is not None:
+                pipe.hmget(account_key, "v", "doc")
+        try:
+            replies = iter(pipe.execute())
+        except Exception as exc:
+            for req in batch:
+                req.error = exc
+            return
+        for req in batch:
+            txn_key, account_key = req.item
+            req.result = (next(replies) if txn_key is not None else None,
+                          next(replies) if account_key is not None else None)
 
     def _run_commit(self, script_keys: list[str], args: list[Any]) -> Any:
         if self._commits is None:

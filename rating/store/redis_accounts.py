@@ -32,16 +32,20 @@ INTERNAL_TXN_TTL_MS = 10 * 60 * 1000
 CACHE_SIZE = 4096  # accounts whose last committed state this process remembers
 
 CommitRunner = Callable[[list[str], list[Any]], Any]
+#: read(txn key or None, account key or None) -> (txn record text or None,
+#: [version, doc] or None); both in one round trip.
+Reader = Callable[[str | None, str | None], tuple[str | None, list[Any] | None]]
 
 
 class AccountTransactions:
     """Runs Store.transact for RedisStore (see the module docstring)."""
 
-    def __init__(self, client: Any, keys: Keys, run_commit: CommitRunner,
+    def __init__(self, client: Any, keys: Keys, read: Reader, run_commit: CommitRunner,
                  after_spool: Callable[[str], None], max_conflicts: int,
                  txn_memory_ms: int, guard: ReentryGuard) -> None:
         self._client = client
         self._keys = keys
+        self._read_keys = read
         self._run_commit = run_commit
         self._after_spool = after_spool
         self._max_conflicts = max_conflicts
@@ -86,10 +90,18 @@ class AccountTransactions:
                 del self._locks[account_id]
 
     def _transact(self, account_id: str, fn: TxnFn, txn_id: str, remembered: bool) -> JSON:
+        keys = self._keys.account(account_id)
         state = self._cache.get(account_id)
         fresh = state is None
-        if state is None:
-            state = self._read(account_id)
+        if remembered or state is None:
+            # An applied txn is answered from its record without running fn again (the
+            # contract); the account is read in the same round trip when not cached.
+            applied, current = self._read_keys(keys.txn(txn_id) if remembered else None,
+                                               keys.account if state is None else None)
+            if applied is not None:
+                return decode(applied)
+            if state is None:
+                state = _state(current)
         for attempt in range(self._max_conflicts + 1):
             try:
                 commit = self._guard.call(fn, None if state.doc is None else decode(state.doc))
@@ -112,8 +124,7 @@ class AccountTransactions:
             f"account {account_id} changed under {self._max_conflicts + 1} attempts in a row")
 
     def _read(self, account_id: str) -> AccountState:
-        version, doc = self._client.hmget(self._keys.account(account_id).account, "v", "doc")
-        return AccountState(version or "0", doc)
+        return _state(self._read_keys(None, self._keys.account(account_id).account)[1])
 
     def _commit(self, account_id: str, state: AccountState, prepared: Prepared, txn_id: str,
                 remembered: bool) -> AccountState | tuple[JSON]:
@@ -147,6 +158,12 @@ class AccountTransactions:
         self._cache.move_to_end(account_id)
         while len(self._cache) > CACHE_SIZE:
             self._cache.popitem(last=False)
+
+
+def _state(reply: list[Any] | None) -> AccountState:
+    """The state an HMGET of (v, doc) describes."""
+    version, doc = reply or (None, None)
+    return AccountState(version or "0", doc)
 
 
 def _backoff(attempt: int) -> None:

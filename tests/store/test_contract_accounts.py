@@ -9,6 +9,7 @@ import pytest
 from rating.store import CdrQuery, Commit, Store, StoreError
 from rating.store.base import JSON
 
+from .conftest import Backend
 from .debits import NoAccount, balance_of, debit, new_account, set_balance
 
 ACCT = "cgrates.org:1001"
@@ -77,6 +78,23 @@ def test_the_same_txn_id_twice_applies_once_and_returns_the_first_result(store: 
     assert first == second == {"granted": "3", "balance": "7"}
     assert balance_of(store.get_account(ACCT)) == 7
     assert store.get_account(ACCT)["Applied"] == 1
+
+
+def test_an_applied_txn_is_answered_without_running_fn_again(backend: Backend) -> None:
+    one, two = backend.open(), backend.open()
+    one.transact(ACCT, set_balance("10"))
+    runs = 0
+
+    def counted(account: JSON) -> Commit:
+        nonlocal runs
+        runs += 1
+        return debit(Decimal(3))(account)
+
+    one.transact(ACCT, counted, txn_id="t1")
+    one.transact(ACCT, counted, txn_id="t1")
+    two.transact(ACCT, counted, txn_id="t1")
+
+    assert runs == 1
 
 
 def test_a_retried_txn_returns_the_first_result_even_if_fn_would_now_fail(store: Store) -> None:
