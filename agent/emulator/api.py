@@ -179,15 +179,16 @@ class Emulator:
             server.switch.scheduler.run_pass()
         self.call(advance)
 
-    def fast_forward(self) -> float:
+    def fast_forward(self, periodic: bool = True) -> float:
         """Jump the clock to the next thing due (a scheduled task, an auth timeout, a linger end).
 
         Returns the seconds skipped (0 when nothing is pending). Tests use it instead of waiting
-        20 s for a HEARTBEAT or 5 s for a sched_hangup.
+        20 s for a HEARTBEAT or 5 s for a sched_hangup; with periodic=False it jumps over the
+        HEARTBEATs to the next one-off deadline (they still run once on the way).
         """
         def forward() -> float:
             server = self.server
-            due = server.next_deadline()
+            due = server.next_deadline(periodic)
             if due is None:
                 return 0.0
             skip = max(0.0, due - server.clock.time()) + 0.001

@@ -204,9 +204,13 @@ class EslServer:
         if delay >= 0:
             gevent.spawn_later(delay, self.restart)
 
-    def next_deadline(self) -> float | None:
-        """The next moment something is due by the clock: a task, an auth timeout, a linger."""
-        times = [t.runtime for t in self.switch.scheduler.tasks.values() if not t.destroyed]
+    def next_deadline(self, periodic: bool = True) -> float | None:
+        """The next moment something is due by the clock: a task, an auth timeout, a linger.
+
+        With periodic=False the repeating tasks (HEARTBEAT ...) do not count.
+        """
+        times = [t.runtime for t in self.switch.scheduler.tasks.values()
+                 if not t.destroyed and (periodic or not t.repeat)]
         for listener in self.listeners:
             if listener.dead:
                 continue

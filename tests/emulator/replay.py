@@ -102,7 +102,8 @@ class Replay:
         if not satisfied(client, other):
             want = other
         for _ in range(12):  # what is still missing is due by the clock: skip ahead to it
-            if not self.emulator.fast_forward():
+            periodic = any(key in PERIODIC_KEYS for key in want)
+            if not self.emulator.fast_forward(periodic) and not self.emulator.fast_forward():
                 break
             if client.wait(lambda: satisfied(client, want), 0.3):
                 return
