@@ -122,6 +122,7 @@ class Loopback:
         return b_leg
 
     def on_hangup(self, session: Session) -> None:
+        session.channel.set_var("is_loopback", "1")
         other = self.other
         if other is not None and other.channel.up:
             other.hangup(session.channel.hangup_cause or "NORMAL_CLEARING")
@@ -131,9 +132,6 @@ class Loopback:
         if self.leg == "B" and other is not None and other.channel.up:
             other.media_lost = True
             other.wake.set()
-
-    def on_reporting(self, session: Session) -> None:
-        session.channel.set_var("is_loopback", "1")
 
     def indicate_answer(self, session: Session) -> None:
         if self.leg == "B" and self.other is not None:

@@ -57,7 +57,6 @@ class Endpoint(Protocol):
     def on_init(self, session: Session) -> None: ...
     def on_hangup(self, session: Session) -> None: ...
     def on_kill(self, session: Session) -> None: ...
-    def on_reporting(self, session: Session) -> None: ...
     def indicate_answer(self, session: Session) -> None: ...
     def indicate_progress(self, session: Session) -> None: ...
     def indicate_display(self, session: Session, name: str, number: str) -> None: ...
@@ -229,18 +228,19 @@ class Session:
             self.hangup(causes.NORMAL_CLEARING)
 
     def _hangup_states(self) -> None:
+        # switch_core_session_hangup_state: the hangup time and every CDR variable are set
+        # before CALLSTATE HANGUP (the shutdown captures' verbose events show them there), then
+        # the endpoint's on_hangup; CS_REPORTING fires HANGUP_COMPLETE.
         ch = self.channel
         self.set_running_state(CS_HANGUP)
         ch.times.hungup = self.now()
+        from .cdr import set_cdr_variables  # the CDR variables need the session's app history
+        set_cdr_variables(self)
         self.set_callstate(HANGUP)
         if self.endpoint is not None:
             self.endpoint.on_hangup(self)
         ch.state = CS_REPORTING
         self.set_running_state(CS_REPORTING)
-        from .cdr import set_cdr_variables  # the CDR variables need the session's app history
-        set_cdr_variables(self)
-        if self.endpoint is not None:
-            self.endpoint.on_reporting(self)
         self.fire("CHANNEL_HANGUP_COMPLETE", pre=[("Hangup-Cause", ch.hangup_cause or "")])
         self.reported.set()
         while self.holders > 0:
