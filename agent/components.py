@@ -145,6 +145,7 @@ class HttpComponent(Component):
         self.listener: HttpListener | None = None
 
     def start(self) -> None:
+        from .rpc.legacy_http import register_legacy_http
         from .rpc.wiring import http_ssl_args, make_http_handler
 
         if self.address is None:
@@ -152,6 +153,7 @@ class HttpComponent(Component):
             return
         assert self._rpc.dispatcher is not None
         self.app.route("POST", "/jsonrpc", make_http_handler(self.listen, self._rpc.dispatcher))
+        register_legacy_http(self.app, self._rpc.dispatcher, self.listen)  # listen.legacy_http
         self.listener = HttpListener(self.address, self.app, **http_ssl_args(self.listen))
         try:
             self.listener.start()
