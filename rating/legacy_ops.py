@@ -21,7 +21,7 @@ from .balances import MONETARY
 from .callcost import CallCost
 from .calldesc import CallDescriptor
 from .charging import Settings
-from .errors import NotFound
+from .errors import AccountDisabled, AccountNotFound, NotFound
 from .tariffs import Tariffs
 
 VOICE = "*voice"
@@ -104,8 +104,33 @@ class LegacyOps:
 
     # -- budgets ------------------------------------------------------------------------------
     def _change(self, call: legacy.OldCall, change: Any) -> Account:
-        cd = self.describe(call)
-        return self.engine.change_account(cd.account_key, change)
+        return self._on_account(self.describe(call).account_key, change)
+
+    def _existing(self, key: str) -> Account:
+        """The account, or ACCOUNT_NOT_FOUND / ACCOUNT_DISABLED (read only)."""
+        tenant, _, name = key.partition(":")
+        try:
+            acc = self.engine.get_account(tenant, name)
+        except NotFound:
+            raise AccountNotFound(key) from None
+        if acc.Disabled:
+            raise AccountDisabled(key)
+        return acc
+
+    def _on_account(self, key: str, change: Any) -> Account:
+        """Run `change(acc, ctx)` in one account transaction, as the Responder would: on a
+        missing account ACCOUNT_NOT_FOUND, on a disabled one ACCOUNT_DISABLED."""
+        def checked(acc: Account, ctx: ActionContext) -> None:
+            if acc.Disabled:
+                raise AccountDisabled(key)
+            change(acc, ctx)
+
+        try:
+            return self.engine.change_account(key, checked)
+        except NotFound as exc:
+            if exc.detail == key:
+                raise AccountNotFound(key) from None
+            raise
 
     def debit_budget(self, call: legacy.OldCall, btype: str) -> Decimal:
         """DebitBalance (money), DebitSMS, DebitSeconds: what is left of that budget."""
@@ -123,7 +148,7 @@ class LegacyOps:
                 destination=cd.Destination, category=cd.Category, direction=cd.Direction,
                 ctx=ctx, new_uuid=uuid)
 
-        acc = self.engine.change_account(cd.account_key, change)
+        acc = self._on_account(cd.account_key, change)
         return self._total(acc, btype, cd.Direction)
 
     def add_received_seconds(self, call: legacy.OldCall) -> None:
@@ -144,7 +169,7 @@ class LegacyOps:
     def reset_budget(self, call: legacy.OldCall) -> None:
         """ResetUserBudget: run the ``*topup_reset`` actions of the account's plans."""
         key = self.describe(call).account_key
-        self.engine.get_account(*key.split(":", 1))  # NOT_FOUND before anything runs
+        self._existing(key)
         actions: list[Action] = []
         for plan_id in self.engine.account_plan_ids(key):
             for timing in self.engine.load_plan(plan_id).ActionTimings:

@@ -150,8 +150,16 @@ def test_reset_user_budget_of_an_account_without_a_plan_is_not_found(rpc: Rpc) -
 @pytest.mark.parametrize("method", ["Responder.DebitBalance", "Responder.ResetUserBudget",
                                     "Responder.AddRecievedCallSeconds"])
 def test_budget_calls_on_an_unknown_account_are_refused(rpc: Rpc, method: str) -> None:
-    assert rpc.error(method, {**DOC_CD, "Subject": "nobody", "Amount": 1}) in (
-        "ACCOUNT_NOT_FOUND", "NOT_FOUND")
+    assert rpc.error(method, {**DOC_CD, "Subject": "nobody", "Amount": 1}) == "ACCOUNT_NOT_FOUND"
+
+
+@pytest.mark.parametrize("method", ["Responder.DebitSMS", "Responder.AddVolumeDiscountSeconds",
+                                    "Responder.ResetUserBudget"])
+def test_budget_calls_on_a_disabled_account_are_refused(rpc: Rpc, method: str) -> None:
+    rpc.ok("APIerSv1.SetAccount", {**ACCOUNT, "ExtraOptions": {"Disabled": True}})
+    before = rpc.balances()
+    assert rpc.error(method, {**DOC_CD, "Amount": 1}) == "ACCOUNT_DISABLED"
+    assert rpc.balances() == before
 
 
 @pytest.mark.parametrize(("method", "params", "error"), [
