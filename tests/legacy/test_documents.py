@@ -16,7 +16,7 @@ import shutil
 import socket
 import subprocess
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -159,17 +159,17 @@ def test_the_documented_http_examples_in_order_each_seen_through_the_v0_10_api(
         daemon: Daemon) -> None:
     port = daemon.proc.http_port
     daemon.ok("Responder.ResetUserBudget", {"CstmId": "vdf", "Subject": "rif"})
-    expected = [
+    expected: list[tuple[str, Any, Callable[[], bool]]] = [
         (URLS[1], 100, lambda: daemon.balances()["*default"] == 100),
         (URLS[2], 0, lambda: daemon.balances()["free_sms"] == 0),
         # seconds debited count as placed-call seconds, as a call's debit does
         (URLS[3], 200, lambda: (daemon.balances()["free_0257"], daemon.counters()["VOLUME_600"])
-         == (200 * SECOND, 100 * SECOND)),
+         == (Decimal(200 * SECOND), Decimal(100 * SECOND))),
         (URLS[4], 100, lambda: daemon.balances()["free_0257"] == 200 * SECOND),
         (URLS[5], 0, lambda: daemon.counters()["VOLUME_600"] == 200 * SECOND),
         (URLS[6], 0, lambda: daemon.counters()["VOLUME_600"] == 0),
         (URLS[7], 0, lambda: (daemon.balances()["*default"], daemon.counters()["RECEIVED_CALLS"])
-         == (101, 0)),
+         == (Decimal(101), Decimal(0))),
         (URLS[8], 0, lambda: daemon.balances() == {"*default": 200, "free_sms": 100,
                                                    "free_0257": 300 * SECOND}),
     ]
