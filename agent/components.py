@@ -94,6 +94,12 @@ class EngineComponent(Component):
         log.info("engine ready: %d destinations, %d rating plans, %d rating profiles",
                  len(tariffs.destinations), len(tariffs.plans), len(tariffs.profiles))
 
+    def status(self) -> str:
+        if self.engine is None:
+            return ""
+        tariffs = self.engine.tariffs()
+        return f"{len(tariffs.profiles)} rating profiles"
+
 
 class RpcComponent(Component):
     """The JSON-RPC API: one dispatcher for TCP (listen.rpc_json) and HTTP POST /jsonrpc."""

@@ -49,10 +49,12 @@ class DebitState:
     decimals: int
     dry_run: bool
     new_uuid: str  # for a *default balance created on demand
+    go_negative: bool = True  # False with DenyNegativeAccount: never below zero
     money_balances: list[Balance] = field(default_factory=list)
     fee_pending: bool = True  # connect fee still due (LoopIndex 0 and nothing paid yet)
     negative_connect_fee: bool = False
     max_cost_disconnect: bool = False
+    dry_run_stop: bool = False  # stopped where a real debit would have gone on
 
     def stretch(self, subject: str) -> Stretch:
         """The rest of the call, to be priced for `subject`."""
@@ -68,8 +70,8 @@ class DebitState:
 def zero_increment(tor: str, rating_subject: str) -> int | None:
     """The free-unit increment of a ``*zeroNNN`` subject (empty/``*any``: the default), else None.
 
-    A bare number is nanoseconds; a malformed ``*zero...`` subject gives None (priced with the
-    call's own subject, as CGRateS does).
+    A bare number is nanoseconds; a malformed ``*zero...`` subject gives None (the balance is
+    then skipped, see docs/compat.md).
     """
     subject = rating_subject.strip()
     if subject in ("", ANY):
@@ -161,7 +163,8 @@ class FeeCharge:
 
 
 def charge_connect_fee(state: DebitState, spans: list[TimeSpan]) -> FeeCharge | None:
-    """Take the fee of the part's first span; None when a blocker balance stops the search.
+    """Take the fee of the part's first span; None when it cannot be taken (a blocker
+    balance stops the search, or no balance holds it and the debit may not go negative).
 
     Paid by the first money balance holding at least the fee; when none does, the
     ``*default`` balance goes negative by it and the call is marked negativeConnectFee.
@@ -180,6 +183,9 @@ def charge_connect_fee(state: DebitState, spans: list[TimeSpan]) -> FeeCharge | 
             return None
     if fee <= 0:
         return FeeCharge(fee, None, money.ZERO, False, was_negative)
+    if not state.go_negative and not state.dry_run:
+        state.fee_pending = True
+        return None  # DenyNegativeAccount: no balance holds the fee, so nothing is debited
     existed = any(x.ID == "*default" for x in state.account.BalanceMap.get("*monetary", ()))
     default = state.default_balance()
     charge = FeeCharge(fee, default, default.Value, not existed, was_negative)
@@ -350,9 +356,10 @@ def _pay_units_step(state: DebitState, b: Balance, span: TimeSpan, run: Incremen
         payer = next((m for m in state.money_balances if m.Value >= cost), None)
         if payer is not None:
             k = min(k, money.floor_div(payer.Value, cost))
-        elif not state.dry_run or state.account.AllowNegative:
-            payer = state.default_balance()
+        elif state.account.AllowNegative or (state.go_negative and not state.dry_run):
+            payer = state.default_balance()  # CGRateS: a real debit goes below zero here
         else:
+            state.dry_run_stop = state.dry_run and state.go_negative
             k = 0
     if k <= 0:
         return 0

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from . import charging, money
+from . import charging, costdoc
 from .accounts import Account
 from .callcost import CallCost
 from .calldesc import CallDescriptor
@@ -41,7 +41,8 @@ class Engine:
     def __init__(self, store: Store, *, clock: Callable[[], datetime], new_id: Callable[[], str],
                  rounding_decimals: int = 5, default_tenant: str = "cgrates.org",
                  default_category: str = "call", timezone: tzinfo = UTC,
-                 max_computed_usage: dict[str, int] | None = None) -> None:
+                 max_computed_usage: dict[str, int] | None = None,
+                 remove_expired: bool = True) -> None:
         self.store = store
         self.clock = clock
         self.new_id = new_id
@@ -50,6 +51,7 @@ class Engine:
         self.default_category = default_category
         self.timezone = timezone
         self.max_computed_usage = dict(max_computed_usage or MAX_COMPUTED_USAGE)
+        self.remove_expired = remove_expired  # rals.remove_expired
         self._tariffs: Tariffs | None = None
         self._checked_at = 0
 
@@ -97,13 +99,20 @@ class Engine:
             self.reload_tariffs()
         return report
 
+    def get_tariff(self, kind: str, doc_id: str) -> dict[str, Any]:
+        """A stored tariff document (kinds in rating.tariffdocs), or NotFound."""
+        doc = self.store.get(kind, doc_id)
+        if doc is None:
+            raise NotFound(f"{kind}/{doc_id}")
+        return dict(doc)
+
     # -- rating and charging ----------------------------------------------------------------
     def prepare(self, cd: CallDescriptor) -> CallDescriptor:
         """Defaults (tenant, category, subject from account) and the usage bound check."""
         cd = cd.copy(Tenant=cd.Tenant or self.default_tenant,
                       Category=cd.Category or self.default_category,
-                      Subject=cd.Subject or cd.Account, ToR=cd.tor)
-        limit = self.max_computed_usage.get(cd.ToR, self.max_computed_usage["*any"])
+                      Subject=cd.Subject or cd.Account)
+        limit = self.max_computed_usage.get(cd.tor, self.max_computed_usage["*any"])
         if cd.duration < 0 or cd.duration > limit:
             raise MaxUsageExceeded(f"usage {cd.duration} outside [0, {limit}]")
         return cd
@@ -148,6 +157,8 @@ class Engine:
             cc = operation(account, tariffs, uuid)
             if cd.PerformRounding and not cd.DryRun:
                 charging.perform_rounding(account, cc, self.settings)
+            if self.remove_expired and not cd.DryRun and cc.Timespans:
+                account.remove_expired(now)  # as CGRateS does after counting a debit
             cc.AccountSummary = account.summary()
             live[:] = [cc]
             result = self._result(cc)
@@ -157,11 +168,11 @@ class Engine:
             return Commit(account.to_doc(), result)
 
         result = self.store.transact(cd.account_key, txn, None if cd.DryRun else debit_id)
-        return live[0] if live else CallCost.from_json(result)
+        return live[0] if live else costdoc.from_doc(result)
 
     @staticmethod
     def _result(cc: CallCost) -> JSON:
-        return money.jsonable(cc.to_json())
+        return costdoc.to_doc(cc)
 
     def refund_increments(self, cd: CallDescriptor, *, refund_id: str) -> Account:
         """Responder.RefundIncrements: give back what cd.Increments took."""
