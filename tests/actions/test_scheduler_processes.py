@@ -93,8 +93,8 @@ def whole_seconds_from_now(seconds: int) -> datetime:
 
 def test_two_processes_run_each_due_time_exactly_once(engine: Engine, redis: str,
                                                      tmp_path: Path) -> None:
-    first = whole_seconds_from_now(4)
-    times = [first + timedelta(seconds=3 * i) for i in range(5)]  # within 20 s
+    first = whole_seconds_from_now(3)
+    times = [first + timedelta(seconds=2 * i) for i in range(5)]  # within 20 s
     timings = plan_at(engine, times, accounts=6)
     procs = [Scheduler(redis, f"node{i}", tmp_path / f"node{i}.log") for i in range(2)]
     try:
@@ -109,7 +109,7 @@ def test_two_processes_run_each_due_time_exactly_once(engine: Engine, redis: str
 
 def test_killing_a_process_mid_run_neither_doubles_nor_misses(engine: Engine, redis: str,
                                                              tmp_path: Path) -> None:
-    due = whole_seconds_from_now(3)
+    due = whole_seconds_from_now(2)
     (timing,) = plan_at(engine, [due], accounts=20)
     procs = {f"node{i}": Scheduler(redis, f"node{i}", tmp_path / f"node{i}.log",
                                    "--lease", "2s", "--account-delay", "0.15")
