@@ -105,13 +105,20 @@ class Engine(ActionSide):
             self.reload_tariffs()
         return report
 
+    def get_tariff(self, kind: str, doc_id: str) -> dict[str, Any]:
+        """A stored tariff document (kinds in rating.tariffdocs), or NotFound."""
+        doc = self.store.get(kind, doc_id)
+        if doc is None:
+            raise NotFound(f"{kind}/{doc_id}")
+        return dict(doc)
+
     # -- rating and charging ----------------------------------------------------------------
     def prepare(self, cd: CallDescriptor) -> CallDescriptor:
         """Defaults (tenant, category, subject from account) and the usage bound check."""
         cd = cd.copy(Tenant=cd.Tenant or self.default_tenant,
                       Category=cd.Category or self.default_category,
-                      Subject=cd.Subject or cd.Account, ToR=cd.tor)
-        limit = self.max_computed_usage.get(cd.ToR, self.max_computed_usage["*any"])
+                      Subject=cd.Subject or cd.Account)
+        limit = self.max_computed_usage.get(cd.tor, self.max_computed_usage["*any"])
         if cd.duration < 0 or cd.duration > limit:
             raise MaxUsageExceeded(f"usage {cd.duration} outside [0, {limit}]")
         return cd

@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 
 from rating.engine import Engine
+from rating.errors import NotFound
 from rating.store import open_store
 from rating.store.base import Commit, Store
+from rating.tpplan import TariffPlan
 
 from .support import TUTORIAL, Clock, balance, cd, counter_ids, put_account, values
 
@@ -78,3 +80,27 @@ def test_transactions_see_concurrent_changes_made_in_between(store: Store) -> No
     store.transact("cgrates.org:1001", top_up)
     engine.debit(cd("1003", 30), debit_id="b")
     assert values(engine, "1001") == {"m": Decimal("4.7")}
+
+
+def test_api_setters_go_through_a_checked_partial_plan(store: Store) -> None:
+    engine = Engine(store, clock=Clock(), new_id=counter_ids())
+    assert engine.load_folder(str(TUTORIAL)).ok
+    plan = TariffPlan()
+    plan.docs["destinations"]["DST_NEW"] = {"ID": "DST_NEW", "Prefixes": ["777"]}
+    plan.docs["destination_rates"]["DR_NEW"] = {"ID": "DR_NEW", "DestinationRates": [
+        {"DestinationId": "DST_NEW", "RateId": "RT_1CNT_PER_SEC", "RoundingMethod": "*up",
+         "RoundingDecimals": 4, "MaxCost": "0", "MaxCostStrategy": ""}]}
+    plan.docs["rating_plans"]["RP_1001"] = dict(engine.get_tariff("rating_plans", "RP_1001"))
+    plan.docs["rating_plans"]["RP_1001"]["RatingPlanBindings"] = [
+        *plan.docs["rating_plans"]["RP_1001"]["RatingPlanBindings"],
+        {"DestinationRatesId": "DR_NEW", "TimingId": "*any", "Weight": "10"}]
+    assert engine.load_tariff_plan(plan).ok
+    assert engine.get_cost(cd("7770", 30)).Cost == Decimal("0.3")
+    broken = TariffPlan()
+    broken.docs["destination_rates"]["DR_BAD"] = {"ID": "DR_BAD", "DestinationRates": [
+        {"DestinationId": "DST_NOPE", "RateId": "RT_1CNT_PER_SEC"}]}
+    report = engine.load_tariff_plan(broken)
+    assert [str(e) for e in report.errors] == [
+        "DestinationRates.csv:0:2: destination 'DST_NOPE' does not exist"]
+    with pytest.raises(NotFound):
+        engine.get_tariff("destination_rates", "DR_BAD")
