@@ -17,6 +17,7 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
@@ -359,6 +360,13 @@ def _check(config: Config, ctx: _Context) -> None:
         raise ctx.error(("freeswitch", "connections"), "two connections share one alias")
     if config.outbox.max_attempts < 1 or config.outbox.concurrency < 1:
         raise ctx.error(("outbox",), "max_attempts and concurrency must be at least 1")
+    if config.general.timezone:
+        try:
+            ZoneInfo(config.general.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ctx.error(("general", "timezone"),
+                            f"{config.general.timezone!r} is not an IANA time zone "
+                            "(such as Europe/Berlin or UTC)") from None
     if not 0 <= config.general.rounding_decimals <= 12:
         raise ctx.error(("general", "rounding_decimals"), "must be between 0 and 12")
 
@@ -403,3 +411,24 @@ def store_url(config: Config) -> tuple[str, str]:
     if config.store.url:
         return config.store.url, f"store.url in {config.source}"
     return default_store_url()
+
+
+def resolve_timezone(name: str) -> ZoneInfo:
+    """general.timezone, else the host's zone ($TZ, /etc/timezone, /etc/localtime), else UTC."""
+    candidates = [name, os.environ.get("TZ", "").lstrip(":")]
+    try:
+        candidates.append(Path("/etc/timezone").read_text().strip())
+    except OSError:
+        pass
+    try:
+        link = os.readlink("/etc/localtime")
+        candidates.append(link.split("zoneinfo/", 1)[1] if "zoneinfo/" in link else "")
+    except OSError:
+        pass
+    for candidate in candidates:
+        if candidate:
+            try:
+                return ZoneInfo(candidate)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+    return ZoneInfo("UTC")
