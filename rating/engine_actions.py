@@ -77,7 +77,7 @@ class ActionsApi(EngineBase):
         PartiallyExecuted is raised when an action failed; nothing was kept then.
         """
         now = self.now_ns()
-        attempt: list[ActionContext] = []
+        attempt: list[tuple[ActionContext, str]] = []
         queue_sync = self.side_effects is None
 
         def txn(doc: JSON | None) -> Commit:
@@ -86,22 +86,25 @@ class ActionsApi(EngineBase):
                 return Commit.keep({"Skipped": True})
             acc = Account(account_key) if doc is None else Account.from_doc(doc)
             ctx = self.action_context(now, extra_data)
-            attempt.append(ctx)
+            # The nonce tells our own commit from one made before under the same txn id
+            # (a backend may run this function and only then find the id already applied).
+            nonce = self.new_id()
+            attempt.append((ctx, nonce))
             run_action_set(acc, actions, ctx)
             acc.UpdateTime = now
             effects = ctx.effects
-            return Commit(None if effects.removed_self else acc.to_doc(), {"Ran": True},
+            return Commit(None if effects.removed_self else acc.to_doc(), {"Nonce": nonce},
                           cdrs=[c.to_doc() for c in effects.cdrs],
                           outbox=effects.jobs + (effects.sync_jobs if queue_sync else []))
 
         try:
-            self.store.transact(account_key, txn, txn_id)
+            result = self.store.transact(account_key, txn, txn_id)
         except PartiallyExecuted as exc:
             log.warning("actions on %s not executed: %s", account_key, exc.detail)
             raise
-        if not attempt:
+        if not attempt or not isinstance(result, dict) or result.get("Nonce") != attempt[0][1]:
             return RunOutcome(False)
-        effects = attempt[0].effects
+        effects = attempt[0][0].effects
         self.after_commit(effects, account_key)
         return RunOutcome(True, effects)
 
@@ -127,6 +130,8 @@ class ActionsApi(EngineBase):
         if self.side_effects is not None:
             failed = [job for job in effects.sync_jobs if not self.side_effects.post_now(job)]
             self.enqueue_jobs(failed)
+            if effects.jobs or failed:
+                self.side_effects.queued()
         if effects.removed_self and account_key:
             self.unlink_account_plans(account_key)
         for key in effects.remove_accounts:

@@ -26,6 +26,9 @@ class SideEffects(Protocol):
     def post_now(self, job: dict[str, Any]) -> bool:
         """Deliver now with a timeout; False when it failed (the job is then queued)."""
 
+    def queued(self) -> None:
+        """Jobs were committed to the outbox: deliver them soon."""
+
 
 class EngineBase:
     """Attributes and hooks of the Engine that the action-side parts rely on."""

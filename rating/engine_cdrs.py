@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from .cdr_query import count_cdrs, filter_from_args, find_cdrs
-from .cdrs import Cdr
+from .cdrs import DEFAULT_RUN, NOT_RATED, Cdr, cgr_id
 from .engine_base import EngineBase
-from .errors import NotFound
+from .errors import MandatoryIEMissing, NotFound
+from .timeutil import parse_api_time, to_ns
 
 
 class CdrsApi(EngineBase):
@@ -34,3 +36,40 @@ class CdrsApi(EngineBase):
         """APIerSv2.CountCDRs: how many CDRs match (Limit/Offset ignored)."""
         f = filter_from_args(cdr_filter, v1=False, now_ns=self.now_ns(), tz=self.timezone)
         return count_cdrs(self.store, f)
+
+    def process_cdr(self, fields: Mapping[str, Any]) -> str:
+        """CDRsV1.ProcessCDR: store a CDR as given (it is not rated here: CDRs of calls
+        callmeter charged are written at settlement; others keep the Cost they carry).
+
+        CGRID defaults to sha1(OriginID + OriginHost), RunID to ``*default``.
+        """
+        get = fields.get
+        if not get("OriginID") and not get("CGRID"):
+            raise MandatoryIEMissing(["OriginID"])
+        now = self.now_ns()
+        times = {k: self._cdr_time(get(k)) for k in ("SetupTime", "AnswerTime")}
+        cost = get("Cost")
+        cdr = Cdr(CGRID=get("CGRID") or cgr_id(get("OriginID") or "", get("OriginHost") or ""),
+                  RunID=get("RunID") or DEFAULT_RUN, OrderID=now,
+                  OriginHost=get("OriginHost") or "", Source=get("Source") or "",
+                  OriginID=get("OriginID") or "", ToR=get("ToR") or "*voice",
+                  RequestType=get("RequestType") or "",
+                  Tenant=get("Tenant") or self.default_tenant,
+                  Category=get("Category") or self.default_category,
+                  Account=get("Account") or "", Subject=get("Subject") or get("Account") or "",
+                  Destination=get("Destination") or "", SetupTime=times["SetupTime"],
+                  AnswerTime=times["AnswerTime"], Usage=int(get("Usage") or 0),
+                  ExtraFields={str(k): str(v) for k, v in (get("ExtraFields") or {}).items()},
+                  ExtraInfo=get("ExtraInfo") or "", Partial=bool(get("Partial")),
+                  PreRated=bool(get("PreRated")), CostSource=get("CostSource") or "",
+                  Cost=NOT_RATED if cost is None else cost,
+                  CostDetails=get("CostDetails"), OrderTime=now)
+        self.store_cdrs([cdr])
+        return "OK"
+
+    def _cdr_time(self, value: Any) -> int | None:
+        if value is None or value == "":
+            return None
+        if isinstance(value, datetime):
+            return to_ns(value)
+        return parse_api_time(str(value), self.now_ns(), self.timezone)[0]
