@@ -18,7 +18,6 @@ from agent.rpc.engine_adapter import EngineAdapter
 from agent.rpc.methods import build_table
 from agent.rpc.wiring import domain_error_types
 from rating.engine import Engine
-from rating.legacy_ops import supports
 from rating.store.base import Store
 
 HERE = Path(__file__).resolve().parent
@@ -31,17 +30,8 @@ DOC_CD = {"Tor": 0, "CstmId": "vdf", "Subject": "rif", "DestinationPrefix": "025
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
 
-def engine_class() -> type[Engine]:
-    """Engine, with its action side mixed in while rating.engine does not include it yet."""
-    if supports(Engine):
-        return Engine
-    from rating.engine_parts import ActionSide
-
-    return type("EngineWithActions", (ActionSide, Engine), {})
-
-
 def make_engine(store: Store, clock: Callable[[], datetime] = lambda: NOW) -> Engine:
-    return engine_class()(store, clock=clock, new_id=lambda: str(uuid.uuid4()))
+    return Engine(store, clock=clock, new_id=lambda: str(uuid.uuid4()))
 
 
 class Rpc:

@@ -32,7 +32,7 @@ S = SECOND
 def engine() -> Iterator[Engine]:
     engine = make_engine(MemoryStore())
     assert engine.load_folder(str(TARIFF_PLAN)).ok
-    engine.reload_scheduler()  # type: ignore[attr-defined]  # the *asap top-ups
+    engine.reload_scheduler()  # the *asap top-ups
     yield engine
 
 
@@ -45,7 +45,7 @@ def acc(engine: Engine) -> Account:
 
 @pytest.fixture
 def ctx(engine: Engine) -> ActionContext:
-    context: ActionContext = engine.action_context(engine.now_ns())  # type: ignore[attr-defined]
+    context: ActionContext = engine.action_context(engine.now_ns())
     return context
 
 
