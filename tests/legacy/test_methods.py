@@ -65,6 +65,11 @@ def test_max_session_time_is_exact_seconds_and_never_more_than_the_account_pays(
     assert v010 == 19990 * SECOND
 
 
+def test_max_session_time_of_a_postpaid_account_is_minus_one_unlimited(rpc: Rpc) -> None:
+    rpc.ok("ApierV1.SetAccount", {**ACCOUNT, "Type": "*postpaid"})
+    assert rpc.ok("Responder.GetMaxSessionTime", {**DOC_CD, "Amount": 100}) == -1
+
+
 def test_max_session_time_without_amount_asks_for_time_end_minus_time_start(rpc: Rpc) -> None:
     assert rpc.ok("Responder.GetMaxSessionTime", DOC_CD) == 3600
 
