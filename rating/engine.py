@@ -159,11 +159,12 @@ class Engine(ActionSide):
         uuid = self.new_id()
         live: list[CallCost] = []
         watched: list[DebitWatcher] = []
+        prep = None if cd.DryRun else self.watch_prep()
 
         def txn(doc: JSON | None) -> Commit:
             account = self._load(doc, cd.account_key)
-            watcher = None if cd.DryRun else self.debit_watcher(account, now, cd.Category,
-                                                                cd.Destination)
+            watcher = None if prep is None else self.debit_watcher(
+                account, now, prep, cd.Category, cd.Destination)
             watched[:] = [] if watcher is None else [watcher]
             cc = operation(account, tariffs, uuid, watcher)
             if cd.PerformRounding and not cd.DryRun:
@@ -205,10 +206,11 @@ class Engine(ActionSide):
         now = self.now_ns()
         live: list[Account] = []
         watched: list[DebitWatcher] = []
+        prep = self.watch_prep()
 
         def txn(doc: JSON | None) -> Commit:
             account = self._load(doc, account_key, check_disabled=False)
-            watcher = self.debit_watcher(account, now, category, destination)
+            watcher = self.debit_watcher(account, now, prep, category, destination)
             watched[:] = [watcher]
             change(account, watcher)
             account.UpdateTime = now
