@@ -45,7 +45,7 @@ def acc(engine: Engine) -> Account:
 
 @pytest.fixture
 def ctx(engine: Engine) -> ActionContext:
-    context: ActionContext = engine.action_context(engine.now_ns())
+    context: ActionContext = engine.action_context(engine.now_ns(), engine.action_prep())
     return context
 
 
