@@ -184,6 +184,7 @@ class SchedulerConfig:
     enabled: bool = True
     catch_up: str = _choice("once", "all", "skip")
     poll_interval: Duration = Duration.parse("1s")
+    lease: Duration = Duration.parse("30s")
 
 
 @dataclass(frozen=True)
@@ -198,6 +199,14 @@ class SmtpConfig:
 
 
 @dataclass(frozen=True)
+class OutboxConfig:
+    http_timeout: Duration = Duration.parse("10s")
+    max_attempts: int = 10
+    max_backoff: Duration = Duration.parse("10m")
+    concurrency: int = 10
+
+
+@dataclass(frozen=True)
 class Config:
     general: GeneralConfig = GeneralConfig()
     store: StoreConfig = StoreConfig()
@@ -206,6 +215,7 @@ class Config:
     sessions: SessionsConfig = SessionsConfig()
     scheduler: SchedulerConfig = SchedulerConfig()
     smtp: SmtpConfig = SmtpConfig()
+    outbox: OutboxConfig = OutboxConfig()
     source: str = field(default="<built-in defaults>", compare=False)
 
 
@@ -348,6 +358,8 @@ def _check(config: Config, ctx: _Context) -> None:
     aliases = [conn.name for conn in config.freeswitch.connections]
     if len(set(aliases)) != len(aliases):
         raise ctx.error(("freeswitch", "connections"), "two connections share one alias")
+    if config.outbox.max_attempts < 1 or config.outbox.concurrency < 1:
+        raise ctx.error(("outbox",), "max_attempts and concurrency must be at least 1")
     if config.general.timezone:
         try:
             ZoneInfo(config.general.timezone)

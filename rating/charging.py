@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from . import money
 from .accounts import Account, select_balances
@@ -21,6 +22,9 @@ from .errors import InsufficientCredit, InsufficientCreditBalanceBlocker, Rating
 from .pricing import Stretch, price, rating_infos
 from .spans import Increment, MonetaryInfo, TimeSpan
 from .tariffs import MAX_COST_FREE, Tariffs
+
+if TYPE_CHECKING:
+    from .trigger_watch import DebitWatcher
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +86,8 @@ def get_cost(tariffs: Tariffs, cd: CallDescriptor, settings: Settings) -> CallCo
 # -- debits ----------------------------------------------------------------------------
 
 def debit(account: Account, tariffs: Tariffs, cd: CallDescriptor, settings: Settings, *,
-          dry_run: bool, go_negative: bool, new_uuid: str) -> CallCost:
+          dry_run: bool, go_negative: bool, new_uuid: str,
+          watcher: DebitWatcher | None = None) -> CallCost:
     """Charge the call to the account's balances (CGRateS debitCreditBalance).
 
     Unit balances first, then money balances, repeated while any pays more; what is left is
@@ -97,7 +102,8 @@ def debit(account: Account, tariffs: Tariffs, cd: CallDescriptor, settings: Sett
     work = cd.copy(ToR=cd.tor, DurationIndex=duration_index)
     cc = CallCost.for_cd(work)
     state = DebitState(account, tariffs, work, duration_index, settings.decimals, dry_run,
-                       new_uuid, go_negative, fee_pending=work.LoopIndex == 0)
+                       new_uuid, go_negative, fee_pending=work.LoopIndex == 0,
+                       watcher=None if dry_run else watcher)
     if not _debit_balances(state, cc):
         _debit_rest(state, cc, go_negative)
     cc.negative_connect_fee = state.negative_connect_fee
@@ -169,6 +175,7 @@ def _debit_rest(state: DebitState, cc: CallCost, go_negative: bool) -> None:
             default.set_value(default.Value - inc.cost * inc.count, state.decimals)
             inc.monetary = MonetaryInfo(default.Uuid, default.ID, default.Value)
             inc.account_id = state.account.ID
+            state.paid(inc.count, (default, MONETARY, inc.cost))
     cc.Timespans.extend(spans)
 
 
@@ -240,7 +247,7 @@ def _above_max_rate(cd: CallDescriptor, ts: TimeSpan) -> bool:
 
 
 def max_debit(account: Account, tariffs: Tariffs, cd: CallDescriptor, settings: Settings, *,
-              new_uuid: str) -> CallCost:
+              new_uuid: str, watcher: DebitWatcher | None = None) -> CallCost:
     """Debit as much of the call as the account can pay (CGRateS MaxDebit).
 
     The granted part is charged to balances only (never below zero), unless the account
@@ -258,17 +265,18 @@ def max_debit(account: Account, tariffs: Tariffs, cd: CallDescriptor, settings: 
         if initial == 0:
             cc.Timespans = _zero_span(tariffs, cd)
         return cc
-    if found.reusable and found.cc is not None:
+    if found.reusable and found.cc is not None and (watcher is None or not watcher.active):
         account.BalanceMap = found.account.BalanceMap
         return found.cc
     if allowed < 0:  # AllowNegative: the whole call, as CGRateS
         return debit(account, tariffs, cd, settings, dry_run=cd.DryRun,
-                     go_negative=not cd.DenyNegativeAccount, new_uuid=new_uuid)
+                     go_negative=not cd.DenyNegativeAccount, new_uuid=new_uuid,
+                     watcher=watcher)
     cd = cd.copy(TimeEnd=cd.TimeStart + allowed,
                  DurationIndex=duration_index - (initial - allowed))
     # never below zero: what the dry run granted is charged to balances only
     return debit(account, tariffs, cd, settings, dry_run=cd.DryRun, go_negative=False,
-                 new_uuid=new_uuid)
+                 new_uuid=new_uuid, watcher=watcher)
 
 
 def perform_rounding(account: Account, cc: CallCost, settings: Settings) -> None:
@@ -295,7 +303,7 @@ def refundable_increments(cc: CallCost, used: int) -> list[Increment]:
 
 
 def refund_increments(account: Account, increments: list[Increment], tor: str,
-                      settings: Settings) -> int:
+                      settings: Settings, watcher: DebitWatcher | None = None) -> int:
     """Give back what increments took: units (consumed per increment) and money (cost).
 
     Increments of other accounts or of balances that no longer exist are skipped with a
@@ -315,6 +323,8 @@ def refund_increments(account: Account, increments: list[Increment], tor: str,
             else:
                 balance.set_value(balance.Value + amount * inc.count, settings.decimals)
                 done += 1
+                if watcher is not None:
+                    watcher.refunded(balance, tor or "*voice", amount * inc.count)
         if inc.monetary is not None and inc.monetary.uuid:
             balance = account.find_balance(inc.monetary.uuid, (MONETARY,))
             if balance is None:
@@ -323,6 +333,8 @@ def refund_increments(account: Account, increments: list[Increment], tor: str,
             else:
                 balance.set_value(balance.Value + inc.cost * inc.count, settings.decimals)
                 done += 1
+                if watcher is not None:
+                    watcher.refunded(balance, MONETARY, inc.cost * inc.count)
     return done
 
 
