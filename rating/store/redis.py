@@ -242,6 +242,14 @@ class RedisStore(Store):
 
     def _run_reads(self, batch: list[Request]) -> None:
         """GET txn records and HMGET accounts of a batch of transactions in one pipeline."""
+        if len(batch) == 1 and None in batch[0].item:  # one command: no pipeline needed
+            txn_key, account_key = batch[0].item
+            try:
+                batch[0].result = ((self._client.get(txn_key), None) if account_key is None
+                                   else (None, self._client.hmget(account_key, "v", "doc")))
+            except Exception as exc:
+                batch[0].error = exc
+            return
         pipe = self._client.pipeline(transaction=False)
         for txn_key, account_key in (req.item for req in batch):
             if txn_key is not None:

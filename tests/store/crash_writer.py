@@ -1,6 +1,6 @@
 """A child process for the crash test: threads debiting one SQLite account non-stop.
 
-    python -m tests.store.crash_writer DB_PATH ACCOUNT ROUND THREADS
+    python -m tests.store.crash_writer DB_PATH ACCOUNT ROUND THREADS SYNCHRONOUS
 
 Each debit also writes a CDR and an outbox job. After a debit is acknowledged (transact
 returned) it prints "ack TXN GRANTED" and flushes, so the parent knows what a client was
@@ -17,8 +17,8 @@ from rating.store.sqlite import SqliteStore
 from tests.store.debits import debit
 
 
-def main(path: str, account: str, round_id: str, threads: int) -> None:
-    store = SqliteStore(path)
+def main(path: str, account: str, round_id: str, threads: int, synchronous: str) -> None:
+    store = SqliteStore(path, synchronous=synchronous)
     out = threading.Lock()
     tenant, name = account.split(":")
 
@@ -43,4 +43,4 @@ def main(path: str, account: str, round_id: str, threads: int) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    main(sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5])

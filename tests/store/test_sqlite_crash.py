@@ -29,10 +29,12 @@ ACCT = "cgrates.org:crash"
 BALANCE = Decimal("1000")
 
 
-def run_and_kill(db: Path, round_id: str, acks_before_kill: int) -> dict[str, Decimal]:
+def run_and_kill(db: Path, round_id: str, acks_before_kill: int,
+                 synchronous: str) -> dict[str, Decimal]:
     """Start a writer, SIGKILL it after that many acks; every ack it printed."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.store.crash_writer", str(db), ACCT, round_id, "4"],
+        [sys.executable, "-m", "tests.store.crash_writer", str(db), ACCT, round_id, "4",
+         synchronous],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     acked: dict[str, Decimal] = {}
     assert proc.stdout is not None
@@ -56,7 +58,9 @@ def run_and_kill(db: Path, round_id: str, acks_before_kill: int) -> dict[str, De
     return acked
 
 
-def test_acknowledged_debits_survive_kill_9_and_nothing_is_half_applied(tmp_path: Path) -> None:
+@pytest.mark.parametrize("synchronous", ["full", "normal"])
+def test_acknowledged_debits_survive_kill_9_and_nothing_is_half_applied(
+        tmp_path: Path, synchronous: str) -> None:
     db = tmp_path / "crash.db"
     store = SqliteStore(db)
     store.transact(ACCT, set_balance(BALANCE))
@@ -65,7 +69,7 @@ def test_acknowledged_debits_survive_kill_9_and_nothing_is_half_applied(tmp_path
     acked: dict[str, Decimal] = {}
 
     for round_no in range(3):
-        acked.update(run_and_kill(db, f"r{round_no}", rnd.randrange(50, 400)))
+        acked.update(run_and_kill(db, f"r{round_no}", rnd.randrange(50, 400), synchronous))
 
         store = SqliteStore(db)
         for txn, granted in acked.items():
