@@ -52,9 +52,13 @@ class StoreComponent(Component):
         self.store: Store | None = None
 
     def start(self) -> None:
+        import gevent
+
         from rating.store import open_store
 
-        self.store = open_store(self.url, sqlite_synchronous=self.synchronous)
+        # SQLite commits (an fsync each) run in gevent's thread pool, never on the hub.
+        self.store = open_store(self.url, sqlite_synchronous=self.synchronous,
+                                run_blocking=gevent.get_hub().threadpool.apply)
         self.store.ping()
         log.info("store: %s (%s)", self.store.describe(), self.reason)
 
