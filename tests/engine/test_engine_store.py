@@ -104,3 +104,37 @@ def test_api_setters_go_through_a_checked_partial_plan(store: Store) -> None:
         "DestinationRates.csv:0:2: destination 'DST_NOPE' does not exist"]
     with pytest.raises(NotFound):
         engine.get_tariff("destination_rates", "DR_BAD")
+
+
+class _SecondWriterWins(Store):
+    """Wraps a store: the transaction function runs, then another host commits the same
+    debit id first (a race the store resolves by keeping the first commit)."""
+
+    def __init__(self, inner: Store, rival: Engine) -> None:
+        self._inner = inner
+        self._rival = rival
+
+    def transact(self, account_id: str, fn: Any, txn_id: str | None = None) -> Any:
+        fn(self._inner.get_account(account_id))  # our attempt, computed but not committed
+        self._rival.max_debit(cd("1003", 5), debit_id=str(txn_id))  # the other host wins
+        return self._inner.transact(account_id, fn, txn_id)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+for _name in Store.__abstractmethods__ - {"transact"}:
+    setattr(_SecondWriterWins, _name, lambda self, *a, _n=_name, **k: getattr(self._inner, _n)(*a, **k))
+_SecondWriterWins.__abstractmethods__ = frozenset()
+
+
+def test_a_debit_id_applied_by_another_host_returns_that_hosts_result(store: Store) -> None:
+    rival = Engine(store, clock=Clock(), new_id=counter_ids("r"))
+    assert rival.load_folder(str(TUTORIAL)).ok
+    put_account(store, "cgrates.org:1001", {"*monetary": [balance("m", 10)]})
+    ours = Engine(_SecondWriterWins(store, rival), clock=Clock(), new_id=counter_ids("o"))
+    cc = ours.max_debit(cd("1003", 10), debit_id="same-id")
+    # The rival debited 5 s under that id first; we must report what was applied, not
+    # the 10 s our own (discarded) attempt computed.
+    assert cc.rated_usage == 5_000_000_000
+    assert values(ours, "1001") == {"m": Decimal("9.95")}
