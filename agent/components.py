@@ -94,6 +94,12 @@ class EngineComponent(Component):
         log.info("engine ready: %d destinations, %d rating plans, %d rating profiles",
                  len(tariffs.destinations), len(tariffs.plans), len(tariffs.profiles))
 
+    def status(self) -> str:
+        if self.engine is None:
+            return ""
+        tariffs = self.engine.tariffs()
+        return f"{len(tariffs.profiles)} rating profiles"
+
 
 class RpcComponent(Component):
     """The JSON-RPC API: one dispatcher for TCP (listen.rpc_json) and HTTP POST /jsonrpc."""
@@ -113,7 +119,7 @@ class RpcComponent(Component):
         assert self._store.store is not None
         config = self.daemon.config
         self.dispatcher = make_dispatcher(config, self._store.store,
-                                          engine=self._engine.engine)  # type: ignore[arg-type]
+                                          engine=self._engine.engine)
         self.tcp = make_tcp_server(config.listen, self.dispatcher)
         if self.tcp is None:
             log.info("JSON-RPC over TCP off (listen.rpc_json is empty)")
@@ -145,6 +151,7 @@ class HttpComponent(Component):
         self.listener: HttpListener | None = None
 
     def start(self) -> None:
+        from .rpc.legacy_http import register_legacy_http
         from .rpc.wiring import http_ssl_args, make_http_handler
 
         if self.address is None:
@@ -152,6 +159,7 @@ class HttpComponent(Component):
             return
         assert self._rpc.dispatcher is not None
         self.app.route("POST", "/jsonrpc", make_http_handler(self.listen, self._rpc.dispatcher))
+        register_legacy_http(self.app, self._rpc.dispatcher, self.listen)  # listen.legacy_http
         self.listener = HttpListener(self.address, self.app, **http_ssl_args(self.listen))
         try:
             self.listener.start()

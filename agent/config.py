@@ -403,7 +403,8 @@ def default_store_url() -> tuple[str, str]:
         return f"sqlite:///{SYSTEM_STATE_DIR / DB_FILE}", f"{SYSTEM_STATE_DIR} is writable"
     state_home = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
     path = Path(state_home) / "callmeter" / DB_FILE
-    return f"sqlite:///{path}", f"{SYSTEM_STATE_DIR} is not writable"
+    why = "is not writable" if SYSTEM_STATE_DIR.is_dir() else "does not exist"
+    return f"sqlite:///{path}", f"{SYSTEM_STATE_DIR} {why}"
 
 
 def store_url(config: Config) -> tuple[str, str]:
