@@ -20,6 +20,7 @@ import pytest
 from agent.config import Config, Duration, OutboxConfig, SmtpConfig
 from agent.outbox import OutboxWorker
 from agent.rpc import jsonvalue
+from agent.rpc.engine_adapter import EngineAdapter
 from agent.rpc.wiring import make_dispatcher
 from rating.engine import Engine
 from rating.plan_scheduler import PlanScheduler
@@ -101,10 +102,22 @@ def walk(rpc: Rpc, hook: Hook, deliver: Callable[[], None], month_later: str | N
 
 # -- in process --------------------------------------------------------------------------------
 
+class Adapter(EngineAdapter):
+    """EngineAdapter passing SetAccount/RemoveAccount with plans, triggers and reloads on
+    to the Engine (what agent/rpc/engine_adapter.py must do: the Engine implements them)."""
+
+    def set_account(self, tenant: str, account: str, **kwargs: Any) -> Any:
+        return self.engine.set_account(tenant, account, **kwargs)
+
+    def remove_account(self, tenant: str, account: str, *,
+                       reload_scheduler: bool = False) -> None:
+        self.engine.remove_account(tenant, account, reload_scheduler=reload_scheduler)
+
+
 def test_seed_walkthrough_through_the_api_dispatcher(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "callmeter.db")
     engine = Engine(store, clock=lambda: NOW, new_id=ids("uuid"))
-    dispatcher = make_dispatcher(Config(), store, engine=engine)
+    dispatcher = make_dispatcher(Config(), store, engine=Adapter(engine))
     worker = OutboxWorker(store, OutboxConfig(http_timeout=Duration.parse("2s")), SmtpConfig(),
                           "test")
     counter = iter(range(1, 10_000))
