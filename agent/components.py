@@ -181,8 +181,12 @@ class HttpComponent(Component):
 
 def build_components(daemon: Daemon) -> list[Component]:
     """The components of this process, in start-up order."""
+    from .outbox import OutboxComponent
+    from .scheduler import SchedulerComponent
+
     config = daemon.config
     store = StoreComponent(config)
     engine = EngineComponent(config, store)
     rpc = RpcComponent(daemon, store, engine)
-    return [store, engine, rpc, HttpComponent(daemon, rpc)]
+    return [store, engine, OutboxComponent(daemon, engine), rpc, HttpComponent(daemon, rpc),
+            SchedulerComponent(daemon, engine)]

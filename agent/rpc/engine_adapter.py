@@ -31,7 +31,7 @@ from rating.tpplan import ParseContext
 
 from . import calldescs, ratingdata, tploading
 from .engine_delegation import ActionsDelegation
-from .errors import NOT_IMPLEMENTED, RpcError
+from .errors import RpcError
 
 log = logging.getLogger(__name__)
 
@@ -83,14 +83,16 @@ class EngineAdapter(ActionsDelegation):
                     action_trigger_ids: list[str] | None = None,
                     action_triggers_overwrite: bool = False,
                     reload_scheduler: bool = False) -> Account:
-        if action_plan_ids or action_trigger_ids:
-            raise RpcError(NOT_IMPLEMENTED)  # plans and triggers: the actions engine
-        return self.engine.set_account(tenant, account, allow_negative=allow_negative,
-                                       disabled=disabled)
+        return self.engine.set_account(
+            tenant, account, allow_negative=allow_negative, disabled=disabled,
+            action_plan_ids=action_plan_ids, action_plans_overwrite=action_plans_overwrite,
+            action_trigger_ids=action_trigger_ids,
+            action_triggers_overwrite=action_triggers_overwrite,
+            reload_scheduler=reload_scheduler)
 
     def remove_account(self, tenant: str, account: str, *,
                        reload_scheduler: bool = False) -> None:
-        self.engine.remove_account(tenant, account)
+        self.engine.remove_account(tenant, account, reload_scheduler=reload_scheduler)
 
     def list_accounts(self, tenant: str, ids: list[str], offset: int, limit: int, *,
                       allow_negative: bool | None = None,
