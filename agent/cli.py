@@ -115,6 +115,12 @@ def cmd_load(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_cdrs_export(args: argparse.Namespace) -> int:
+    from . import cdr_export
+
+    return cdr_export.run(args)
+
+
 def not_implemented(what: str) -> Callable[[argparse.Namespace], int]:
     def command(args: argparse.Namespace) -> int:
         print(f"callmeter {what}: not implemented yet", file=sys.stderr)
@@ -169,6 +175,18 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("-c", "--config", metavar="FILE",
                       help="YAML config file naming the store (same lookup as `run`)")
     load.set_defaults(func=cmd_load)
+    cdrs = sub.add_parser("cdrs", help="CDRs for the billing system",
+                          description="Work with the stored call and *cdrlog CDRs.")
+    cdrs_sub = cdrs.add_subparsers(dest="cdrs_command", metavar="<action>", required=True)
+    from . import cdr_export
+
+    export = cdrs_sub.add_parser(
+        "export", help="write CDRs as CSV or JSON lines",
+        description="Stream the CDRs of a time window (by order time) from the store named "
+                    "by the config, as CSV or JSON lines, to stdout or a file.")
+    cdr_export.add_arguments(export)
+    export.set_defaults(func=cmd_cdrs_export)
+
     _add_placeholder(sub, "demo", "emulated FreeSWITCH placing calls against callmeter "
                                   "(not implemented yet)")
     _add_placeholder(sub, "emulator", "run the FreeSWITCH event-socket emulator alone "

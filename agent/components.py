@@ -52,9 +52,13 @@ class StoreComponent(Component):
         self.store: Store | None = None
 
     def start(self) -> None:
+        import gevent
+
         from rating.store import open_store
 
-        self.store = open_store(self.url, sqlite_synchronous=self.synchronous)
+        # SQLite commits (an fsync each) run in gevent's thread pool, never on the hub.
+        self.store = open_store(self.url, sqlite_synchronous=self.synchronous,
+                                run_blocking=gevent.get_hub().threadpool.apply)
         self.store.ping()
         log.info("store: %s (%s)", self.store.describe(), self.reason)
 
@@ -93,6 +97,12 @@ class EngineComponent(Component):
         tariffs = self.engine.tariffs()
         log.info("engine ready: %d destinations, %d rating plans, %d rating profiles",
                  len(tariffs.destinations), len(tariffs.plans), len(tariffs.profiles))
+
+    def status(self) -> str:
+        if self.engine is None:
+            return ""
+        tariffs = self.engine.tariffs()
+        return f"{len(tariffs.profiles)} rating profiles"
 
 
 class RpcComponent(Component):
@@ -145,6 +155,7 @@ class HttpComponent(Component):
         self.listener: HttpListener | None = None
 
     def start(self) -> None:
+        from .rpc.legacy_http import register_legacy_http
         from .rpc.wiring import http_ssl_args, make_http_handler
 
         if self.address is None:
@@ -152,6 +163,7 @@ class HttpComponent(Component):
             return
         assert self._rpc.dispatcher is not None
         self.app.route("POST", "/jsonrpc", make_http_handler(self.listen, self._rpc.dispatcher))
+        register_legacy_http(self.app, self._rpc.dispatcher, self.listen)  # listen.legacy_http
         self.listener = HttpListener(self.address, self.app, **http_ssl_args(self.listen))
         try:
             self.listener.start()
@@ -169,8 +181,12 @@ class HttpComponent(Component):
 
 def build_components(daemon: Daemon) -> list[Component]:
     """The components of this process, in start-up order."""
+    from .outbox import OutboxComponent
+    from .scheduler import SchedulerComponent
+
     config = daemon.config
     store = StoreComponent(config)
     engine = EngineComponent(config, store)
     rpc = RpcComponent(daemon, store, engine)
-    return [store, engine, rpc, HttpComponent(daemon, rpc)]
+    return [store, engine, OutboxComponent(daemon, engine), rpc, HttpComponent(daemon, rpc),
+            SchedulerComponent(daemon, engine)]

@@ -358,6 +358,8 @@ def _check(config: Config, ctx: _Context) -> None:
     aliases = [conn.name for conn in config.freeswitch.connections]
     if len(set(aliases)) != len(aliases):
         raise ctx.error(("freeswitch", "connections"), "two connections share one alias")
+    if config.outbox.max_attempts < 1 or config.outbox.concurrency < 1:
+        raise ctx.error(("outbox",), "max_attempts and concurrency must be at least 1")
     if config.general.timezone:
         try:
             ZoneInfo(config.general.timezone)
@@ -365,8 +367,6 @@ def _check(config: Config, ctx: _Context) -> None:
             raise ctx.error(("general", "timezone"),
                             f"{config.general.timezone!r} is not an IANA time zone "
                             "(such as Europe/Berlin or UTC)") from None
-    if config.outbox.max_attempts < 1 or config.outbox.concurrency < 1:
-        raise ctx.error(("outbox",), "max_attempts and concurrency must be at least 1")
     if not 0 <= config.general.rounding_decimals <= 12:
         raise ctx.error(("general", "rounding_decimals"), "must be between 0 and 12")
 
@@ -403,7 +403,8 @@ def default_store_url() -> tuple[str, str]:
         return f"sqlite:///{SYSTEM_STATE_DIR / DB_FILE}", f"{SYSTEM_STATE_DIR} is writable"
     state_home = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
     path = Path(state_home) / "callmeter" / DB_FILE
-    return f"sqlite:///{path}", f"{SYSTEM_STATE_DIR} is not writable"
+    why = "is not writable" if SYSTEM_STATE_DIR.is_dir() else "does not exist"
+    return f"sqlite:///{path}", f"{SYSTEM_STATE_DIR} {why}"
 
 
 def store_url(config: Config) -> tuple[str, str]:

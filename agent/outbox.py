@@ -208,11 +208,14 @@ class OutboxComponent(Component):
     name = "outbox"
 
     def __init__(self, daemon: Daemon, engine: Any) -> None:
+        """`engine`: the Engine, or the component that holds it once started (``.engine``)."""
         self.daemon = daemon
-        self.engine = engine
+        self._engine = engine
+        self.engine: Any = None
         self.worker: OutboxWorker | None = None
 
     def start(self) -> None:
+        self.engine = getattr(self._engine, "engine", None) or self._engine
         config = self.daemon.config
         owner = f"outbox:{self.daemon.node_id}:{os.getpid()}"
         self.worker = OutboxWorker(self.engine.store, config.outbox, config.smtp, owner)

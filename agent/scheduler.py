@@ -94,11 +94,14 @@ class SchedulerComponent(Component):
     name = "scheduler"
 
     def __init__(self, daemon: Daemon, engine: Any) -> None:
+        """`engine`: the Engine, or the component that holds it once started (``.engine``)."""
         self.daemon = daemon
-        self.engine = engine
+        self._engine = engine
+        self.engine: Any = None
         self.loop: SchedulerLoop | None = None
 
     def start(self) -> None:
+        self.engine = getattr(self._engine, "engine", None) or self._engine
         config = self.daemon.config.scheduler
         if not config.enabled:
             log.info("scheduler off (scheduler.enabled is false)")

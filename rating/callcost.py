@@ -38,7 +38,7 @@ class CallCost:
     @classmethod
     def for_cd(cls, cd: CallDescriptor) -> CallCost:
         """An empty CallCost carrying the call's identity (CGRateS CreateCallCost)."""
-        return cls(cd.Category, cd.Tenant, cd.Subject, cd.Account, cd.Destination, cd.tor,
+        return cls(cd.Category, cd.Tenant, cd.Subject, cd.Account, cd.Destination, cd.ToR,
                    tz=cd.tz, deduct_connect_fee=cd.LoopIndex == 0)
 
     @property

@@ -57,10 +57,12 @@ def _zero_span(tariffs: Tariffs, cd: CallDescriptor) -> list[TimeSpan]:
 
 def get_cost(tariffs: Tariffs, cd: CallDescriptor, settings: Settings) -> CallCost:
     """Pure rating: spans, the connect-fee increment, MaxCost *free, DestinationRate rounding."""
-    cc = CallCost.for_cd(cd)
-    if cd.duration == 0:
+    if cd.duration == 0:  # before ToR gets its default, as in CGRateS
+        cc = CallCost.for_cd(cd)
         cc.Timespans = _zero_span(tariffs, cd)
         return cc
+    cc = CallCost.for_cd(cd)
+    cc.ToR = cd.tor
     spans = price(tariffs, _stretch(cd, max(cd.DurationIndex, cd.duration)), settings.decimals)
     total = money.ZERO
     first_call_part = not cd.LoopIndex
@@ -92,12 +94,13 @@ def debit(account: Account, tariffs: Tariffs, cd: CallDescriptor, settings: Sett
     rated with the call's subject and, if it costs something and go_negative, charged to the
     ``*default`` balance (which may go below zero).
     """
+    if cd.duration <= 0:  # before ToR gets its default, as in CGRateS
+        cc = CallCost.for_cd(cd)
+        cc.Timespans = _zero_span(tariffs, cd)
+        return cc
     duration_index = max(cd.DurationIndex, cd.duration)
     work = cd.copy(ToR=cd.tor, DurationIndex=duration_index)
     cc = CallCost.for_cd(work)
-    if work.duration <= 0:
-        cc.Timespans = _zero_span(tariffs, work)
-        return cc
     state = DebitState(account, tariffs, work, duration_index, settings.decimals, dry_run,
                        new_uuid, go_negative, fee_pending=work.LoopIndex == 0,
                        watcher=None if dry_run else watcher)
@@ -282,6 +285,22 @@ def perform_rounding(account: Account, cc: CallCost, settings: Settings) -> None
 
 
 # -- refunds ---------------------------------------------------------------------------
+
+def refundable_increments(cc: CallCost, used: int) -> list[Increment]:
+    """The increments lying wholly after `used` ns of the cost's usage (what a session hands
+    back at hangup, as CGRateS's EventCost.Trim): the increment the usage ends in stays
+    charged, and the zero-length connect-fee increment is never refunded."""
+    out = []
+    offset = 0
+    for inc in cc.increments():
+        if inc.duration <= 0:
+            continue
+        first_free = max(0, -(-(used - offset) // inc.duration))  # ceil, never negative
+        if first_free < inc.count:
+            out.append(inc.copy(inc.count - first_free))
+        offset += inc.duration * inc.count
+    return out
+
 
 def refund_increments(account: Account, increments: list[Increment], tor: str,
                       settings: Settings, watcher: DebitWatcher | None = None) -> int:

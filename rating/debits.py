@@ -84,8 +84,8 @@ class DebitState:
 def zero_increment(tor: str, rating_subject: str) -> int | None:
     """The free-unit increment of a ``*zeroNNN`` subject (empty/``*any``: the default), else None.
 
-    A bare number is nanoseconds; a malformed ``*zero...`` subject gives None (priced with the
-    call's own subject, as CGRateS does).
+    A bare number is nanoseconds; a malformed ``*zero...`` subject gives None (the balance is
+    then skipped, see docs/compat.md).
     """
     subject = rating_subject.strip()
     if subject in ("", ANY):

@@ -105,13 +105,20 @@ class Engine(ActionSide):
             self.reload_tariffs()
         return report
 
+    def get_tariff(self, kind: str, doc_id: str) -> dict[str, Any]:
+        """A stored tariff document (kinds in rating.tariffdocs), or NotFound."""
+        doc = self.store.get(kind, doc_id)
+        if doc is None:
+            raise NotFound(f"{kind}/{doc_id}")
+        return dict(doc)
+
     # -- rating and charging ----------------------------------------------------------------
     def prepare(self, cd: CallDescriptor) -> CallDescriptor:
         """Defaults (tenant, category, subject from account) and the usage bound check."""
         cd = cd.copy(Tenant=cd.Tenant or self.default_tenant,
                       Category=cd.Category or self.default_category,
-                      Subject=cd.Subject or cd.Account, ToR=cd.tor)
-        limit = self.max_computed_usage.get(cd.ToR, self.max_computed_usage["*any"])
+                      Subject=cd.Subject or cd.Account)
+        limit = self.max_computed_usage.get(cd.tor, self.max_computed_usage["*any"])
         if cd.duration < 0 or cd.duration > limit:
             raise MaxUsageExceeded(f"usage {cd.duration} outside [0, {limit}]")
         return cd
@@ -150,13 +157,15 @@ class Engine(ActionSide):
         tariffs = self.tariffs()
         now = self.now_ns()
         uuid = self.new_id()
-        live: list[CallCost] = []
+        live: list[tuple[str, CallCost]] = []
         watched: list[DebitWatcher] = []
+        prep = None if cd.DryRun else self.watch_prep()
 
         def txn(doc: JSON | None) -> Commit:
+            nonce = self.new_id()
             account = self._load(doc, cd.account_key)
-            watcher = None if cd.DryRun else self.debit_watcher(account, now, cd.Category,
-                                                                cd.Destination)
+            watcher = None if prep is None else self.debit_watcher(
+                account, now, prep, cd.Category, cd.Destination)
             watched[:] = [] if watcher is None else [watcher]
             cc = operation(account, tariffs, uuid, watcher)
             if cd.PerformRounding and not cd.DryRun:
@@ -164,8 +173,8 @@ class Engine(ActionSide):
             if self.remove_expired and not cd.DryRun and cc.Timespans:
                 account.remove_expired(now)  # as CGRateS does after counting a debit
             cc.AccountSummary = account.summary()
-            live[:] = [cc]
-            result = self._result(cc)
+            live[:] = [(nonce, cc)]
+            result = {**self._result(cc), "Nonce": nonce}
             if cd.DryRun:
                 return Commit.keep(result)
             account.UpdateTime = now
@@ -173,7 +182,11 @@ class Engine(ActionSide):
 
         result = self.store.transact(cd.account_key, txn, None if cd.DryRun else debit_id)
         self.after_watch(watched, cd.account_key)
-        return live[0] if live else costdoc.from_doc(result)
+        # The function may have run more than once (conflicts, or another host applying the
+        # same debit id first): only the committed attempt's nonce is in the result.
+        if live and live[0][0] == result.get("Nonce"):
+            return live[0][1]
+        return costdoc.from_doc(result)
 
     @staticmethod
     def _result(cc: CallCost) -> JSON:
@@ -196,22 +209,27 @@ class Engine(ActionSide):
                 change: Callable[[Account, DebitWatcher], object], category: str = "",
                 destination: str = "") -> Account:
         now = self.now_ns()
-        live: list[Account] = []
+        live: list[tuple[str, Account]] = []
         watched: list[DebitWatcher] = []
+        prep = self.watch_prep()
 
         def txn(doc: JSON | None) -> Commit:
+            nonce = self.new_id()
             account = self._load(doc, account_key, check_disabled=False)
-            watcher = self.debit_watcher(account, now, category, destination)
+            watcher = self.debit_watcher(account, now, prep, category, destination)
             watched[:] = [watcher]
             change(account, watcher)
             account.UpdateTime = now
-            live[:] = [account]
+            live[:] = [(nonce, account)]
             new_doc = account.to_doc()
-            return Commit(new_doc, new_doc, **self.watcher_commit(watcher))
+            return Commit(new_doc, {"Nonce": nonce, "Account": new_doc},
+                          **self.watcher_commit(watcher))
 
         result = self.store.transact(account_key, txn, txn_id)
         self.after_watch(watched, account_key)
-        return live[0] if live else Account.from_doc(result)
+        if live and live[0][0] == result["Nonce"]:
+            return live[0][1]
+        return Account.from_doc(result["Account"])
 
     @staticmethod
     def _load(doc: JSON | None, account_key: str, check_disabled: bool = True) -> Account:

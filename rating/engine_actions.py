@@ -16,6 +16,7 @@ from typing import Any
 
 from . import money
 from .accounts import Account
+from .action_cache import ActionPrep, ActionSetCache
 from .action_context import ActionContext, Effects, PartiallyExecuted
 from .action_model import Action, action_from_api, action_to_tp, actions_from_doc, string_map
 from .action_model import resolve_expiry as _resolve_expiry
@@ -46,19 +47,25 @@ class ActionsApi(EngineBase):
     """Action sets and running them (mixed into Engine)."""
 
     # -- running ------------------------------------------------------------------------
-    def action_context(self, now_ns: int, extra_data: Any = None) -> ActionContext:
-        """A fresh context: clock, ids, action and timing lookups, the last-CDR lookup."""
-        tariffs = self.tariffs()
-        cache: dict[str, list[Action] | None] = {}
+    def action_sets(self) -> ActionSetCache:
+        """This engine's cache of the stored action sets."""
+        cache: ActionSetCache | None = self.__dict__.get("_action_set_cache")
+        if cache is None:
+            cache = self.__dict__["_action_set_cache"] = ActionSetCache()
+        return cache
 
-        def load(actions_id: str) -> list[Action] | None:
-            if actions_id not in cache:
-                doc = self.store.get(ACTIONS, actions_id)
-                cache[actions_id] = None if doc is None else actions_from_doc(doc)
-            return cache[actions_id]
+    def action_prep(self, last_cdr_of: str | None = None) -> ActionPrep:
+        """Read what running actions may need (before the transaction; see action_cache)."""
+        return ActionPrep(self.tariffs(), self.action_sets().get(self.store, self.now_ns()),
+                          self._last_cdr(last_cdr_of) if last_cdr_of else None)
 
-        return ActionContext(now_ns, self.timezone, self.settings.decimals, self.new_id, load,
-                             tariffs.timings, tariffs.destination_ids_for, self._last_cdr,
+    def action_context(self, now_ns: int, prep: ActionPrep,
+                       extra_data: Any = None) -> ActionContext:
+        """A fresh context on prepared reads (never touches the store)."""
+        tariffs = prep.tariffs
+        return ActionContext(now_ns, self.timezone, self.settings.decimals, self.new_id,
+                             prep.action_sets.get, tariffs.timings,
+                             tariffs.destination_ids_for, lambda key: prep.last_cdr,
                              extra_data)
 
     def load_actions(self, actions_id: str) -> list[Action]:
@@ -79,13 +86,15 @@ class ActionsApi(EngineBase):
         now = self.now_ns()
         attempt: list[tuple[ActionContext, str]] = []
         queue_sync = self.side_effects is None
+        needs_cdr = any(a.ActionType == "*cdr_account" for a in actions)
+        prep = self.action_prep(account_key if needs_cdr else None)
 
         def txn(doc: JSON | None) -> Commit:
             attempt.clear()
             if doc is None and not create:
                 return Commit.keep({"Skipped": True})
             acc = Account(account_key) if doc is None else Account.from_doc(doc)
-            ctx = self.action_context(now, extra_data)
+            ctx = self.action_context(now, prep, extra_data)
             # The nonce tells our own commit from one made before under the same txn id
             # (a backend may run this function and only then find the id already applied).
             nonce = self.new_id()
@@ -110,7 +119,7 @@ class ActionsApi(EngineBase):
 
     def run_accountless(self, actions: list[Action], extra_data: Any = None) -> Effects:
         """Run a set without an account (only account-free actions can work)."""
-        ctx = self.action_context(self.now_ns(), extra_data)
+        ctx = self.action_context(self.now_ns(), self.action_prep(), extra_data)
         run_action_set(None, actions, ctx)
         if ctx.effects.cdrs:
             self.store.append_cdrs([c.to_doc() for c in ctx.effects.cdrs])
@@ -166,6 +175,7 @@ class ActionsApi(EngineBase):
         parsed = [action_from_api(actions_id, a, now, self.timezone) for a in actions]
         self.store.put(ACTIONS, actions_id, {"ID": actions_id,
                                              "Actions": [a.to_doc() for a in parsed]})
+        self.action_sets().changed(self.store, self.new_id)
         return "OK"
 
     def get_tp_actions(self, actions_id: str) -> list[dict[str, Any]]:
@@ -192,6 +202,7 @@ class ActionsApi(EngineBase):
             raise NotFound("no ActionIDs")
         for actions_id in actions_ids:
             self.store.delete(ACTIONS, actions_id)
+        self.action_sets().changed(self.store, self.new_id)
         return "OK"
 
     def execute_action(self, tenant: str, account: str, actions_id: str) -> str:

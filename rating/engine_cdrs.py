@@ -32,6 +32,14 @@ class CdrsApi(EngineBase):
             raise NotFound("no CDR matches")
         return [c.to_external() for c in found]
 
+    def get_cdr_event_cost(self, cgr_id: str, run_id: str = DEFAULT_RUN) -> Any:
+        """APIerSv1.GetEventCost {CgrId, RunId}: the EventCost of that CDR; NOT_FOUND when
+        there is no such CDR or it carries no cost details."""
+        found = self.query_cdrs({"CGRIDs": [cgr_id], "RunIDs": [run_id or DEFAULT_RUN]})
+        if not found or found[0].CostDetails is None:
+            raise NotFound(f"event cost {cgr_id} {run_id}")
+        return found[0].CostDetails
+
     def count_cdrs(self, cdr_filter: Mapping[str, Any]) -> int:
         """APIerSv2.CountCDRs: how many CDRs match (Limit/Offset ignored)."""
         f = filter_from_args(cdr_filter, v1=False, now_ns=self.now_ns(), tz=self.timezone)

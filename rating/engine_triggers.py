@@ -37,13 +37,14 @@ class TriggersApi(ActionsApi):
                        create: bool = False) -> Account:
         """Run `change` on the account in one transaction (NotFound if it is missing)."""
         now = self.now_ns()
+        prep = self.action_prep()
         attempt: list[tuple[Account, ActionContext]] = []
 
         def txn(doc: JSON | None) -> Commit:
             if doc is None and not create:
                 raise NotFound(account_key)
             acc = Account(account_key) if doc is None else Account.from_doc(doc)
-            ctx = self.action_context(now)
+            ctx = self.action_context(now, prep)
             change(acc, ctx)
             acc.UpdateTime = now
             attempt[:] = [(acc, ctx)]

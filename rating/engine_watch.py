@@ -1,10 +1,11 @@
 """Engine hooks that let triggers and unit counters follow real debits and refunds.
 
-``Engine._charge`` (and the refund path) make one ``DebitWatcher`` per transaction attempt
-with ``debit_watcher``; what fired triggers produced (CDRs, outbox jobs) is committed with
-the debit through ``watcher_commit``, and ``after_watch`` logs what happened once the
-commit is done. Synchronous posts of triggers fired during a debit go to the outbox
-(delivered right away by the outbox worker): a debit never waits on a remote server.
+``Engine._charge`` (and the refund path) read ``watch_prep`` before the transaction and
+make one ``DebitWatcher`` per transaction attempt with ``debit_watcher``; what fired
+triggers produced (CDRs, outbox jobs) is committed with the debit through
+``watcher_commit``, and ``after_watch`` logs what happened once the commit is done.
+Synchronous posts of triggers fired during a debit go to the outbox (delivered right away
+by the outbox worker): a debit never waits on a remote server.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from .accounts import Account
+from .action_cache import ActionPrep
 from .engine_actions import ActionsApi
 from .trigger_watch import DebitWatcher
 
@@ -19,10 +21,15 @@ from .trigger_watch import DebitWatcher
 class WatchApi(ActionsApi):
     """Trigger evaluation during debits (mixed into Engine)."""
 
-    def debit_watcher(self, account: Account, now_ns: int, category: str = "",
-                      destination: str = "") -> DebitWatcher:
-        """A watcher for one real debit or refund of the account."""
-        return DebitWatcher(account, self.action_context(now_ns), category, destination)
+    def watch_prep(self) -> ActionPrep:
+        """What triggers may need during a debit, read before its transaction."""
+        return self.action_prep()
+
+    def debit_watcher(self, account: Account, now_ns: int, prep: ActionPrep,
+                      category: str = "", destination: str = "") -> DebitWatcher:
+        """A watcher for one real debit or refund of the account (inside its transaction)."""
+        return DebitWatcher(account, self.action_context(now_ns, prep), category,
+                            destination)
 
     @staticmethod
     def watcher_commit(watcher: DebitWatcher | None) -> dict[str, Any]:

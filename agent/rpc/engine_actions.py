@@ -1,8 +1,8 @@
 """The EngineApi calls of actions, action plans, the scheduler, triggers, balances and CDRs.
 
 The Engine implements them under the EngineApi names and signatures (rating/engine_*.py),
-so this part of the adapter only passes them on. ``GetEventCost`` (a stored CDR's cost) has
-no Engine method yet and answers ``NOT_IMPLEMENTED``.
+so this part of the adapter only passes them on (``GetEventCost``, a stored CDR's cost, is
+the Engine's ``get_cdr_event_cost``: its ``get_event_cost`` prices a call for GetCost).
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ from decimal import Decimal
 from typing import Any
 
 from rating.engine import Engine
-
-from .errors import NOT_IMPLEMENTED, RpcError
 
 
 class ActionsCalls:
@@ -125,7 +123,7 @@ class ActionsCalls:
         return self.engine.count_cdrs(cdr_filter)
 
     def get_event_cost(self, cgr_id: str, run_id: str) -> Any:
-        raise RpcError(NOT_IMPLEMENTED)  # no Engine method reads a stored CDR's EventCost
+        return self.engine.get_cdr_event_cost(cgr_id, run_id)
 
     def process_cdr(self, cdr: dict[str, Any]) -> Any:
         return self.engine.process_cdr(cdr)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,7 +21,8 @@ class Hook:
     """Records every POST; answers `status` (a list pops one status per request)."""
 
     statuses: list[int] = field(default_factory=list)
-    delay: threading.Event | None = None  # when set-able, requests wait on it
+    delay: threading.Event | None = None  # when given, requests wait until it is set
+    pause: float = 0.0  # seconds every request takes
     posts: list[tuple[str, dict[str, Any] | None]] = field(default_factory=list)
     received: threading.Condition = field(default_factory=threading.Condition)
     port: int = 0
@@ -41,6 +43,8 @@ def _handler(hook: Hook) -> type[BaseHTTPRequestHandler]:
             raw = self.rfile.read(length)
             if hook.delay is not None:
                 hook.delay.wait(10)
+            if hook.pause:
+                time.sleep(hook.pause)
             status = hook.statuses.pop(0) if hook.statuses else 200
             if status == 200:
                 with hook.received:

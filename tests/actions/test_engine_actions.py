@@ -189,3 +189,22 @@ def test_balance_api_with_cdrlog_writes_a_cdr(engine: FullEngine) -> None:
     (cdr,) = engine.get_cdrs({}, v1=True)
     assert (cdr["RunID"], cdr["Cost"], cdr["Category"], cdr["Usage"]) == (
         "*topup", Decimal(5), "refill", "1")
+
+
+def test_process_cdr_stores_it_and_get_event_cost_returns_its_details(engine: FullEngine) -> None:
+    from datetime import datetime
+
+    from rating.cdrs import cgr_id
+
+    engine.process_cdr({"OriginID": "o1", "OriginHost": "h", "Account": "1001",
+                        "Destination": "1002", "AnswerTime": datetime(2026, 3, 1, tzinfo=UTC),
+                        "Usage": 60 * 10**9, "Cost": Decimal("0.6"),
+                        "CostDetails": {"Cost": Decimal("0.6")}})
+    (cdr,) = engine.get_cdrs({"OriginIDs": ["o1"]})
+    assert (cdr["CGRID"], cdr["Tenant"], cdr["Usage"], cdr["Cost"]) == (
+        cgr_id("o1", "h"), "cgrates.org", "1m0s", Decimal("0.6"))
+    assert engine.get_cdr_event_cost(cgr_id("o1", "h"), "") == {"Cost": Decimal("0.6")}
+    with pytest.raises(NotFound):
+        engine.get_cdr_event_cost("nope", "*default")
+    with pytest.raises(MandatoryIEMissing):
+        engine.process_cdr({"Account": "1001"})

@@ -18,8 +18,11 @@ from rating.action_plans import PLAN_RUNS, runs_id
 from rating.engine import Engine
 from rating.store.redis import RedisStore
 from rating.timeutil import to_ns
+from tests.support.daemon import CallmeterProcess
 from tests.support.net import wait_for
 from tests.support.redis_server import RedisServer
+
+from .servers import http_hook
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
@@ -93,8 +96,8 @@ def whole_seconds_from_now(seconds: int) -> datetime:
 
 def test_two_processes_run_each_due_time_exactly_once(engine: Engine, redis: str,
                                                      tmp_path: Path) -> None:
-    first = whole_seconds_from_now(4)
-    times = [first + timedelta(seconds=3 * i) for i in range(5)]  # within 20 s
+    first = whole_seconds_from_now(3)
+    times = [first + timedelta(seconds=2 * i) for i in range(5)]  # within 20 s
     timings = plan_at(engine, times, accounts=6)
     procs = [Scheduler(redis, f"node{i}", tmp_path / f"node{i}.log") for i in range(2)]
     try:
@@ -109,7 +112,7 @@ def test_two_processes_run_each_due_time_exactly_once(engine: Engine, redis: str
 
 def test_killing_a_process_mid_run_neither_doubles_nor_misses(engine: Engine, redis: str,
                                                              tmp_path: Path) -> None:
-    due = whole_seconds_from_now(3)
+    due = whole_seconds_from_now(2)
     (timing,) = plan_at(engine, [due], accounts=20)
     procs = {f"node{i}": Scheduler(redis, f"node{i}", tmp_path / f"node{i}.log",
                                    "--lease", "2s", "--account-delay", "0.15")
@@ -132,3 +135,51 @@ def test_killing_a_process_mid_run_neither_doubles_nor_misses(engine: Engine, re
     finally:
         for proc in procs.values():
             proc.stop()
+
+
+# -- the same with `callmeter run` processes, once the daemon starts the scheduler -----------
+
+def _daemons(tmp_path: Path, redis: str, count: int) -> list[CallmeterProcess]:
+    procs = []
+    for i in range(count):
+        workdir = tmp_path / f"callmeter{i}"
+        workdir.mkdir()
+        procs.append(CallmeterProcess(workdir, {
+            "store": {"url": redis}, "general": {"node_id": f"node{i}"},
+            "scheduler": {"poll_interval": "100ms", "lease": "2s"}}).start())
+    if "scheduler" not in procs[0].health().get("components", {}):
+        for proc in procs:
+            proc.stop()
+        pytest.skip("callmeter run does not start the scheduler yet (agent/components.py)")
+    return procs
+
+
+def test_two_callmeter_runs_kill_9_in_the_middle_of_a_run(engine: Engine, redis: str,
+                                                         tmp_path: Path) -> None:
+    with http_hook(pause=0.1) as hook:
+        # each account's run posts synchronously to a hook that answers after 0.1 s
+        engine.set_actions("ONE", [
+            {"Identifier": "*topup", "BalanceId": "runs", "BalanceType": "*monetary",
+             "Units": Decimal(1), "Weight": Decimal(2)},
+            {"Identifier": "*http_post", "ExtraParameters": hook.url, "Weight": Decimal(1)}],
+            overwrite=True)
+        procs = _daemons(tmp_path, redis, 2)
+        due = whole_seconds_from_now(2)
+        (timing,) = plan_at(engine, [due], accounts=20)
+        engine.reload_scheduler()  # the daemons started before the plan was set
+        lease = "sched:" + runs_id("TIMES", timing)
+        try:
+            owner = wait_for(lambda: engine.store.lease_owner(lease), timeout=20,
+                             what="a callmeter to start the run")
+            wait_for(lambda: sum(runs(engine, n) for n in range(20)) >= 2, timeout=20,
+                     what="the run to be under way")
+            pid = int(owner.rsplit(":", 1)[1])
+            (victim,) = [p for p in procs if p.proc is not None and p.proc.pid == pid]
+            victim.kill()
+            assert sum(runs(engine, n) for n in range(20)) < 20
+            wait_for(lambda: completed(engine, timing, due), timeout=30,
+                     what="the other callmeter to finish the run")
+            assert [runs(engine, n) for n in range(20)] == [1] * 20
+        finally:
+            for proc in procs:
+                proc.stop()

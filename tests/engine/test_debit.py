@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from rating.calldesc import CallDescriptor
 from rating.engine import Engine
 from rating.errors import (
     AccountDisabled,
@@ -260,3 +261,21 @@ def test_max_debit_never_lets_priced_units_go_below_zero(tmp_path: Path) -> None
         "*monetary": [balance("m", "0.03", ID="*default")]})
     engine.debit(cd("100", 3), debit_id="d2")
     assert values(engine, "1001") == {"v": Decimal(27 * SECOND), "m": Decimal("-0.12")}
+
+
+def test_the_seed_debit_request_with_zero_times_charges_nothing(engine: Engine) -> None:
+    # tests/fixtures/seeds (balanceManagement.rst 3.5): Responder.Debit with zero times
+    put_account(engine.store, ACC, {"*monetary": [balance("m", 5)]})
+    request = CallDescriptor.from_json({
+        "Direction": "*out", "Category": "", "Tenant": "cgrates.org", "Subject": "",
+        "Account": "1001", "Destination": "", "TimeStart": "0001-01-01T00:00:00Z",
+        "TimeEnd": "0001-01-01T00:00:00Z", "LoopIndex": 0, "DurationIndex": 0,
+        "FallbackSubject": "", "RatingInfos": None, "Increments": None, "ToR": "",
+        "ExtraFields": None, "MaxRate": 0, "MaxRateUnit": 0, "MaxCostSoFar": 0, "CgrID": "",
+        "RunID": "", "ForceDuration": False, "PerformRounding": False, "DryRun": False,
+        "DenyNegativeAccount": False})
+    shape = engine.debit(request, debit_id="seed").to_json()
+    assert (shape["Cost"], shape["Timespans"], shape["RatedUsage"]) == (0, None, 0)
+    assert (shape["Subject"], shape["Account"], shape["ToR"]) == ("1001", "1001", "")
+    assert shape["AccountSummary"]["BalanceSummaries"] == [
+        {"UUID": "m", "ID": "m", "Type": "*monetary", "Value": Decimal(5), "Disabled": False}]

@@ -255,3 +255,11 @@ def test_equal_prefix_destinations_pick_the_heavier_plan_entry(tmp_path: Path) -
     for _ in range(2):  # the second answer comes from the lookup memo
         cc = engine.get_cost(cd("5512", 10))
         assert (cc.Cost, cc.Timespans[0].matched_dest_id) == (Decimal("0.2"), "D_B")
+
+
+@pytest.mark.parametrize(("subject", "destination", "cost"), [
+    ("1001", "1002", "0.7169"), ("1001", "1003", "1.3"), ("1001", "1004", "0.5"),
+    ("1001", "1005", "1.4334"), ("1002", "1002", "0.7169"), ("1003", "+4915123", "0.41"),
+])
+def test_the_tutorial_readme_prices(subject: str, destination: str, cost: str) -> None:
+    assert ENGINE.get_cost(cd(destination, 130, subject=subject)).Cost == Decimal(cost)

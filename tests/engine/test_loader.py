@@ -243,3 +243,10 @@ def test_report_formats_for_humans_and_json(tmp_path: Path) -> None:
     assert "nothing loaded" in text
     assert report.to_json()["OK"] is False
     assert str(report.cgrates_error()).startswith("SERVER_ERROR: Destinations.csv:2:2")
+
+
+def test_writing_needs_a_clock_and_ids(tmp_path: Path) -> None:
+    folder = write_plan(tmp_path / "p", {"Destinations.csv": "DST_A,49"})
+    with pytest.raises(ValueError, match="now_ns and new_id"):
+        load_folder(str(folder), dry_run=False, store=MemoryStore())
+    assert load_folder(str(folder), dry_run=True, store=MemoryStore()).ok

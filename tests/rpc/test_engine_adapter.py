@@ -124,6 +124,6 @@ def test_balance_methods_run_the_engine_actions(rpc: Any) -> None:
         ("b", Decimal("1.5"))]
 
 
-def test_the_stored_cdr_cost_waits_for_an_engine_method(rpc: Any) -> None:
+def test_the_stored_cdr_cost_of_an_unknown_cdr_is_not_found(rpc: Any) -> None:
     reply = rpc("APIerSv1.GetEventCost", {"CgrId": "x"})
-    assert reply["error"] == "NOT_IMPLEMENTED"
+    assert reply["error"] == "NOT_FOUND"

@@ -260,5 +260,21 @@ def test_cdrs_are_processed_and_queried(api: Api) -> None:
     assert len(api.ok("CDRsV2.GetCDRs", {"Accounts": [account]})) == 1
     assert api.ok("CDRsV1.GetCDRsCount", {"Accounts": [account]}) == 1
     assert api.error("CDRsV1.GetCDRs", {"Accounts": [unique("nobody")]}) == "NOT_FOUND"
-    assert api.error("APIerSv1.GetEventCost", {"CgrId": v2["CGRID"]}) == "NOT_IMPLEMENTED"
+    assert api.error("APIerSv1.GetEventCost", {"CgrId": v2["CGRID"]}) == "NOT_FOUND"  # unrated
     assert api.error("APIerSv1.GetEventCost", {}) == "MANDATORY_IE_MISSING: [CgrId]"
+
+
+def test_the_event_cost_of_a_rated_cdr_is_read_back(api: Api) -> None:
+    cost = api.ok("APIerSv1.GetCost", {"Tenant": "cgrates.org", "Subject": "1001",
+                                       "Destination": "1002", "Usage": "1m",
+                                       "AnswerTime": "2014-08-04T13:00:00Z"})
+    origin = unique("o")
+    assert api.ok("CDRsV1.ProcessCDR", {
+        "OriginID": origin, "OriginHost": "127.0.0.1", "ToR": "*voice", "RequestType": "*rated",
+        "Tenant": "cgrates.org", "Account": "1001", "Subject": "1001", "Destination": "1002",
+        "AnswerTime": "2014-08-04T13:00:00Z", "Usage": 60 * SECOND, "Cost": cost["Cost"],
+        "CostDetails": cost, "PreRated": True}) == "OK"
+    (cdr,) = api.ok("APIerSv2.GetCDRs", {"OriginIDs": [origin]})
+    stored = api.ok("APIerSv1.GetEventCost", {"CgrId": cdr["CGRID"], "RunId": "*default"})
+    assert (stored["Cost"], stored["Usage"], stored["Charges"]) == (
+        Decimal("0.6"), 60 * SECOND, cost["Charges"])
