@@ -60,7 +60,7 @@ def serve(port: int, store_url: str) -> None:
     from agent.rpc.wiring import make_dispatcher
     from rating.store import open_store
 
-    store = open_store(store_url)
+    store = open_store(store_url, run_blocking=gevent.get_hub().threadpool.apply)  # as the daemon
     dispatcher = make_dispatcher(Config(), store, engine=_engine(store))
     _seed(dispatcher, store)
     server = RpcTcpServer(("127.0.0.1", port), dispatcher, Limits(max_connections=10000))
