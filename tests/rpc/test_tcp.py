@@ -10,6 +10,7 @@ from typing import Any
 import gevent
 import pytest
 
+from agent.rpc import server as server_module
 from agent.rpc.access import AccessPolicy, Limits, tls_context
 from agent.rpc.context import CallContext
 from agent.rpc.dispatcher import Dispatcher
@@ -35,7 +36,19 @@ def slow_dispatcher(ctx: CallContext) -> Dispatcher:
     """The real table plus Test.Sleep, a method that takes as long as it is told."""
     test = Service("Test")
     test.add(Method("Sleep", ANY, _sleep))
+    test.add(Method("SlowSleep", ANY, _sleep, slow=True))
     return Dispatcher(MethodTable([*build_table().services(), test]), ctx)
+
+
+def test_a_slow_method_sent_alone_never_holds_back_the_next_request(
+        slow_dispatcher: Dispatcher) -> None:
+    with tcp_server(slow_dispatcher) as port:
+        client = LineClient(port, timeout=10)
+        client.send({"method": "Test.SlowSleep", "params": [{"ms": 600}], "id": "slow"})
+        wait_for(lambda: server_module._inflight[0] == 1, timeout=5,
+                 what="the slow call running, alone on its connection")
+        client.send({"method": "APIerSv1.Ping", "params": [{}], "id": "ping"})
+        assert [client.reply()["id"], client.reply()["id"]] == ["ping", "slow"]
 
 
 def test_a_request_is_answered_with_a_newline_terminated_reply(dispatcher: Dispatcher) -> None:
