@@ -14,12 +14,16 @@ from agent.rpc.errors import RpcError
 from agent.rpc.methods import build_table
 from agent.rpc.schema import Scalar, Str, Struct
 
+#: What cgr-console fills in before the user's arguments (its RpcParams defaults).
+MONETARY_DEFAULT = (("BalanceType", "*monetary"),)
+
 
 @dataclass(frozen=True)
 class Command:
     method: str
     help: str
     bare: bool = False  # the method takes one bare value (Value=...), not an object
+    defaults: tuple[tuple[str, Any], ...] = ()  # arguments the user may leave out
 
 
 COMMANDS: dict[str, Command] = {
@@ -32,9 +36,12 @@ COMMANDS: dict[str, Command] = {
     "account_actionplan_get": Command("APIerSv1.GetAccountActionPlan",
                                       "action plans of an account"),
     # balances
-    "balance_set": Command("APIerSv1.SetBalance", "set a balance (BalanceID, Value, ...)"),
-    "balance_add": Command("APIerSv1.AddBalance", "top up a balance"),
-    "balance_debit": Command("APIerSv1.DebitBalance", "debit a balance"),
+    "balance_set": Command("APIerSv1.SetBalance", "set a balance (BalanceID, Value, ...)",
+                           defaults=MONETARY_DEFAULT),
+    "balance_add": Command("APIerSv1.AddBalance", "top up a balance (*monetary unless "
+                           "BalanceType)", defaults=MONETARY_DEFAULT),
+    "balance_debit": Command("APIerSv1.DebitBalance", "debit a balance (*monetary unless "
+                             "BalanceType)", defaults=MONETARY_DEFAULT),
     "balance_remove": Command("APIerSv1.RemoveBalances", "remove balances"),
     # rating and charging
     "cost": Command("APIerSv1.GetCost", "cost of a call (Subject, Destination, Usage)"),
@@ -133,6 +140,8 @@ def build_request(command: str, tokens: list[str]) -> tuple[str, Any]:
     else:
         raise UsageError(f"unknown command {command!r} (try help)")
     args = parse_args(tokens)
+    if command in COMMANDS:
+        args = {**dict(COMMANDS[command].defaults), **args}
     schema = _schema(method)
     if isinstance(schema, Scalar) or (command in COMMANDS and COMMANDS[command].bare):
         value = args.get("Value", "")

@@ -38,11 +38,12 @@ def test_the_seed_hints_map_to_their_methods() -> None:
     cases = {
         'balance_set Tenant="cgrates.org" Account="1003" Direction="\\*out" Value=12 '
         'BalanceID="23456"':
-            ("APIerSv1.SetBalance", {"Tenant": "cgrates.org", "Account": "1003",
-                                     "Direction": "*out", "Value": 12, "BalanceID": "23456"}),
+            ("APIerSv1.SetBalance", {"BalanceType": "*monetary", "Tenant": "cgrates.org",
+                                     "Account": "1003", "Direction": "*out", "Value": 12,
+                                     "BalanceID": "23456"}),
         'balance_add Tenant="cgrates.org" Account="1003" BalanceId="123456" Value=10':
-            ("APIerSv1.AddBalance", {"Tenant": "cgrates.org", "Account": "1003",
-                                     "BalanceId": "123456", "Value": 10}),
+            ("APIerSv1.AddBalance", {"BalanceType": "*monetary", "Tenant": "cgrates.org",
+                                     "Account": "1003", "BalanceId": "123456", "Value": 10}),
         'balance_debit Tenant="cgrates.org" Account="1003" BalanceId="23456" Value=5 '
         'BalanceType="\\*monetary"':
             ("APIerSv1.DebitBalance", {"Tenant": "cgrates.org", "Account": "1003",

@@ -3,10 +3,14 @@ over TCP and HTTP; the account and balance methods on SQLite and on Redis."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from decimal import Decimal
 from typing import Any
 
-from .live import Api, balance_values, seed_account, snapshot, unique
+from tests.support.daemon import ROOT
+
+from .live import Api, LiveDaemon, balance_values, seed_account, snapshot, unique
 
 SECOND = 1_000_000_000
 
@@ -72,6 +76,17 @@ def test_balance_method_errors_change_nothing(store_api: Api) -> None:
     for method, params, text in cases:
         assert store_api.error(method, params) == text, (method, params)
     assert snapshot(store_api.daemon.store) == before
+
+
+def test_the_issue_console_example_tops_up_a_balance(live_sqlite: LiveDaemon) -> None:
+    api = live_sqlite.api("tcp")
+    account = new_account(api)["Account"]
+    line = f'balance_add Tenant="cgrates.org" Account="{account}" BalanceId="123456" Value=10'
+    done = subprocess.run([sys.executable, "-m", "agent", "console", "--server",
+                           f"127.0.0.1:{api.daemon.proc.rpc_port}", line],
+                          capture_output=True, text=True, timeout=30, cwd=ROOT)
+    assert (done.returncode, done.stdout, done.stderr) == (0, '"OK"\n', "")
+    assert balances(api, {"Account": account}) == {"123456": Decimal(10)}
 
 
 # -- SetAccount with plans and triggers -----------------------------------------------------------
