@@ -17,8 +17,6 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
-import gevent
-
 from .calls import UUID_RE, CallHandle, CallTimeout
 from .commands import api_execute
 from .core import Switch
@@ -185,13 +183,7 @@ class Emulator:
 
     def advance_clock(self, seconds: float) -> None:
         """Move the emulated wall clock forward and let timers and the scheduler catch up."""
-        def advance() -> None:
-            server = self.server
-            server.clock.advance(seconds)
-            for listener in list(server.listeners):
-                listener.wake.set()
-            server.switch.scheduler.run_pass()
-        self.call(advance)
+        self.call(lambda: self.server.clock.advance(seconds))
 
     def fast_forward(self, periodic: bool = True) -> float:
         """Jump the clock to the next thing due (a scheduled task, an auth timeout, a linger end).
@@ -207,9 +199,6 @@ class Emulator:
                 return 0.0
             skip = max(0.0, due - server.clock.time()) + 0.001
             server.clock.advance(skip)
-            for listener in list(server.listeners):
-                listener.wake.set()
-            server.switch.scheduler.run_pass()
             return skip
         return self.call(forward)
 
@@ -298,12 +287,17 @@ class Emulator:
         self._notify()
 
     def _start_talking(self, handle: CallHandle) -> None:
+        """The caller talks for talk_seconds on the emulator's clock, then hangs up."""
+        switch = self.server.switch
+        talk = handle.talk_seconds
+        assert talk is not None
+
         def caller_hangs_up() -> None:
-            session = self.server.switch.locate(handle.a_uuid)
+            switch.clock.sleep(talk)
+            session = switch.locate(handle.a_uuid)
             if session is not None:
                 session.hangup("NORMAL_CLEARING")
-        assert handle.talk_seconds is not None
-        handle._talk_timer = gevent.spawn_later(handle.talk_seconds, caller_hangs_up)
+        switch.spawn(caller_hangs_up)
 
     def _on_command(self, line: str) -> None:
         for uuid in UUID_RE.findall(line):

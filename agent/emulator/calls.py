@@ -60,7 +60,6 @@ class CallHandle:
     caller_hangup_cause: str | None = None
     variables: dict[str, str] = field(default_factory=dict)
     _cond: Any = field(default_factory=real_condition, repr=False)
-    _talk_timer: Any = field(default=None, repr=False)
 
     # --- written by the emulator thread
 

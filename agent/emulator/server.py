@@ -101,6 +101,16 @@ class EslServer:
         self.stopped = Event()
         self.on_restart: list[Callable[[Switch], None]] = []
         self.command_observers: list[Callable[[str], None]] = []
+        self.clock.on_advance.append(self._clock_advanced)
+
+    def _clock_advanced(self) -> None:
+        """A test moved the clock: every timer re-reads it (listeners, sessions, scheduler)."""
+        for listener in list(self.listeners):
+            listener.wake.set()
+        for session in list(self.switch.sessions.values()):
+            session.wake.set()
+        if self.running:
+            self.switch.scheduler.run_pass()
 
     def _new_switch(self) -> Switch:
         switch = Switch(self.settings, self.clock, self.dialplan, self.event_faults)
