@@ -167,7 +167,11 @@ class Emulator:
         self.call(lambda: self.server.shutdown("SIGTERM"), timeout=60)
 
     def crash(self, down_for: float | None = None) -> None:
-        """kill -9: bare closes; connections refused for down_for s; then a fresh switch."""
+        """kill -9: bare closes; connections refused for down_for s; then a fresh switch.
+
+        down_for is on the emulator's clock (advance_clock ends the outage early); None means
+        settings.crash_down_seconds, a negative value that it never comes back by itself.
+        """
         self.call(lambda: self.server.crash(down_for))
 
     def restart(self) -> None:
@@ -180,6 +184,10 @@ class Emulator:
 
     def connection_count(self) -> int:
         return self.call(lambda: len(self.server.listeners))
+
+    def now(self) -> float:
+        """The emulator's clock (epoch seconds): real time plus every advance_clock so far."""
+        return self.server.clock.time()
 
     def advance_clock(self, seconds: float) -> None:
         """Move the emulated wall clock forward and let timers and the scheduler catch up."""
@@ -279,7 +287,7 @@ class Emulator:
         handle = self._calls.get(uuid) if uuid else None
         if handle is not None:
             leg = "A" if uuid == handle.a_uuid else "B"
-            handle.record(leg, event.name, event.headers)
+            handle.record(leg, event.name, event.headers, self.server.clock.time())
             if leg == "B" and event.name == "CHANNEL_ANSWER" and handle.talk_seconds is not None:
                 self._start_talking(handle)
             if event.name == "CHANNEL_DESTROY" and uuid is not None:
@@ -303,7 +311,7 @@ class Emulator:
         for uuid in UUID_RE.findall(line):
             handle = self._calls.get(uuid)
             if handle is not None:
-                handle.record_command(line)
+                handle.record_command(line, self.server.clock.time())
 
 
 def _quote(value: str) -> str:

@@ -224,7 +224,10 @@ class EslServer:
         self.running = False
         delay = self.settings.crash_down_seconds if down_for is None else down_for
         if delay >= 0:
-            gevent.spawn_later(delay, self.restart)
+            def come_back() -> None:
+                self.clock.sleep(delay)  # on the emulator's clock: a test can skip the outage
+                self.restart()
+            gevent.spawn(come_back)
 
     def next_deadline(self, periodic: bool = True) -> float | None:
         """The next moment something is due by the clock: a task, an auth timeout, a linger.
