@@ -57,6 +57,7 @@ class Emulator:
             dialplan.load(path)
         server = EslServer(self.settings, dialplan)
         server.command_observers.append(self._on_command)
+        server.connection_observers.append(self._notify)
         server.on_restart.append(self._install)
         self._server = server
         self._install(server.switch)
@@ -256,10 +257,10 @@ class Emulator:
                 if value:
                     return value
                 with self._changed:
-                    while self._generation == seen:
-                        remaining = deadline - time.monotonic()
-                        if remaining <= 0:
-                            raise CallTimeout(f"no {what} within {timeout}s")
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        raise CallTimeout(f"no {what} within {timeout}s")
+                    if self._generation == seen:  # re-checked at least every second anyway
                         self._changed.wait(min(remaining, 1.0))
         return blocking(wait)
 

@@ -101,6 +101,7 @@ class EslServer:
         self.stopped = Event()
         self.on_restart: list[Callable[[Switch], None]] = []
         self.command_observers: list[Callable[[str], None]] = []
+        self.connection_observers: list[Callable[[], None]] = []
         self.clock.on_advance.append(self._clock_advanced)
 
     def _clock_advanced(self) -> None:
@@ -137,11 +138,17 @@ class EslServer:
     def add_listener(self, listener: Listener) -> None:
         self.listeners.add(listener)
         self.switch.sinks.append(listener)
+        self._connections_changed()
 
     def remove_listener(self, listener: Listener) -> None:
         self.listeners.discard(listener)
         if listener in self.switch.sinks:
             self.switch.sinks.remove(listener)
+        self._connections_changed()
+
+    def _connections_changed(self) -> None:
+        for observer in list(self.connection_observers):
+            observer()
 
     def _stop_listening(self) -> None:
         if self._server is not None:
