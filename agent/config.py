@@ -17,6 +17,7 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
@@ -115,7 +116,8 @@ def _choice(*values: str) -> Any:
 class GeneralConfig:
     default_tenant: str = "cgrates.org"
     default_category: str = "call"
-    default_request_type: str = _choice("*rated", "*prepaid", "*pseudoprepaid", "*postpaid", "*none")
+    default_request_type: str = _choice(
+        "*rated", "*prepaid", "*pseudoprepaid", "*postpaid", "*none")
     rounding_decimals: int = 5
     log_level: str = _choice("INFO", "DEBUG", "WARNING", "ERROR")
     node_id: str = ""
@@ -224,7 +226,9 @@ class _Context:
         return ConfigError(f"{where}: {key}: {message}")
 
 
-def _key_lines(node: yaml.Node | None, path: tuple[str, ...], out: dict[tuple[str, ...], int]) -> None:
+def _key_lines(
+    node: yaml.Node | None, path: tuple[str, ...], out: dict[tuple[str, ...], int]
+) -> None:
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key = (*path, str(key_node.value))
@@ -240,7 +244,7 @@ def _key_lines(node: yaml.Node | None, path: tuple[str, ...], out: dict[tuple[st
 def _convert(value: Any, hint: Any, path: tuple[str, ...], ctx: _Context, meta: Any = None) -> Any:
     origin = typing.get_origin(hint)
     if origin in (types.UnionType, typing.Union):
-        inner = [arg for arg in typing.get_args(hint) if arg is not type(None)][0]
+        inner = next(arg for arg in typing.get_args(hint) if arg is not type(None))
         if value is None or value == "":
             return None
         return _convert(value, inner, path, ctx)
@@ -251,15 +255,16 @@ def _convert(value: Any, hint: Any, path: tuple[str, ...], ctx: _Context, meta: 
         return tuple(
             _convert(item, item_hint, (*path, f"[{i}]"), ctx) for i, item in enumerate(value)
         )
-    if dataclasses.is_dataclass(hint):
-        return _build(hint, value, path, ctx)
     if hint in (Duration, Address, Network):
         if not isinstance(value, str):
-            raise ctx.error(path, f"expected a string such as {_EXAMPLES[hint]}, got {_describe(value)}")
+            example = _EXAMPLES[hint]
+            raise ctx.error(path, f"expected a string such as {example}, got {_describe(value)}")
         try:
             return hint.parse(value)
         except ValueError as exc:
             raise ctx.error(path, str(exc)) from None
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, value, path, ctx)
     if hint is bool:
         if not isinstance(value, bool):
             raise ctx.error(path, f"expected true or false, got {_describe(value)}")
@@ -329,7 +334,8 @@ def parse_config(text: str, source: str) -> Config:
 def _check(config: Config, ctx: _Context) -> None:
     """Rules that span several keys or need more than a type."""
     url = config.store.url
-    if url and not re.match(r"^(sqlite:///|redis://|rediss://|redis\+sentinel://|redis\+cluster://)", url):
+    schemes = r"^(sqlite:///|redis://|rediss://|redis\+sentinel://|redis\+cluster://)"
+    if url and not re.match(schemes, url):
         raise ctx.error(
             ("store", "url"),
             f"{url!r}: use sqlite:///PATH, redis://HOST:PORT/DB, rediss://, "
@@ -342,6 +348,13 @@ def _check(config: Config, ctx: _Context) -> None:
     aliases = [conn.name for conn in config.freeswitch.connections]
     if len(set(aliases)) != len(aliases):
         raise ctx.error(("freeswitch", "connections"), "two connections share one alias")
+    if config.general.timezone:
+        try:
+            ZoneInfo(config.general.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ctx.error(("general", "timezone"),
+                            f"{config.general.timezone!r} is not an IANA time zone "
+                            "(such as Europe/Berlin or UTC)") from None
     if not 0 <= config.general.rounding_decimals <= 12:
         raise ctx.error(("general", "rounding_decimals"), "must be between 0 and 12")
 
@@ -378,7 +391,8 @@ def default_store_url() -> tuple[str, str]:
         return f"sqlite:///{SYSTEM_STATE_DIR / DB_FILE}", f"{SYSTEM_STATE_DIR} is writable"
     state_home = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
     path = Path(state_home) / "callmeter" / DB_FILE
-    return f"sqlite:///{path}", f"{SYSTEM_STATE_DIR} is not writable"
+    why = "is not writable" if SYSTEM_STATE_DIR.is_dir() else "does not exist"
+    return f"sqlite:///{path}", f"{SYSTEM_STATE_DIR} {why}"
 
 
 def store_url(config: Config) -> tuple[str, str]:
@@ -386,3 +400,24 @@ def store_url(config: Config) -> tuple[str, str]:
     if config.store.url:
         return config.store.url, f"store.url in {config.source}"
     return default_store_url()
+
+
+def resolve_timezone(name: str) -> ZoneInfo:
+    """general.timezone, else the host's zone ($TZ, /etc/timezone, /etc/localtime), else UTC."""
+    candidates = [name, os.environ.get("TZ", "").lstrip(":")]
+    try:
+        candidates.append(Path("/etc/timezone").read_text().strip())
+    except OSError:
+        pass
+    try:
+        link = os.readlink("/etc/localtime")
+        candidates.append(link.split("zoneinfo/", 1)[1] if "zoneinfo/" in link else "")
+    except OSError:
+        pass
+    for candidate in candidates:
+        if candidate:
+            try:
+                return ZoneInfo(candidate)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+    return ZoneInfo("UTC")

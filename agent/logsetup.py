@@ -38,7 +38,9 @@ def set_level(level: str) -> None:
 class CallLog(logging.LoggerAdapter):  # type: ignore[type-arg]
     """A logger that prefixes every line with the call's UUID and account."""
 
-    def process(self, msg: Any, kwargs: MutableMapping[str, Any]) -> tuple[Any, MutableMapping[str, Any]]:
+    def process(
+        self, msg: Any, kwargs: MutableMapping[str, Any]
+    ) -> tuple[Any, MutableMapping[str, Any]]:
         extra = self.extra or {}
         return f"[call={extra.get('uuid', '-')} account={extra.get('account', '-')}] {msg}", kwargs
 

@@ -30,7 +30,7 @@ class _Child:
     name: str
     target: Callable[..., Any]
     args: tuple[Any, ...]
-    backoff: float = BACKOFF_START
+    backoff: float = 0.0
     restarts: int = 0
     started: float = 0.0
     greenlet: gevent.Greenlet | None = field(default=None, repr=False)
@@ -48,7 +48,7 @@ class Supervisor:
         """Run target(*args) until it returns; restart it with backoff if it raises."""
         if name in self._children:
             raise ValueError(f"a supervised greenlet named {name!r} already runs")
-        child = _Child(name, target, args)
+        child = _Child(name, target, args, backoff=BACKOFF_START)
         self._children[name] = child
         self._start(child)
 
@@ -77,8 +77,7 @@ class Supervisor:
             "supervised greenlet %s crashed (%s: %s); restart #%d in %.1fs",
             child.name, type(greenlet.exception).__name__, greenlet.exception,
             child.restarts, child.backoff,
-            exc_info=(type(greenlet.exception), greenlet.exception, greenlet.exception.__traceback__)
-            if greenlet.exception else None,
+            exc_info=greenlet.exception,
         )
         delay, child.backoff = child.backoff, min(child.backoff * 2, BACKOFF_MAX)
         gevent.spawn_later(delay, self._restart, child)

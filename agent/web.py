@@ -56,7 +56,9 @@ class WebApp:
     def route(self, method: str, path: str, handler: Handler) -> None:
         self._routes[(method, path)] = handler
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
         method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "/")
         handler = self._routes.get((method, path))
         if handler is None:
@@ -66,7 +68,8 @@ class WebApp:
                     "405 Method Not Allowed", {"error": f"use {' or '.join(allowed)} on {path}"})
                 headers.append(("Allow", ", ".join(allowed)))
             else:
-                status, headers, body = json_response("404 Not Found", {"error": f"no route {path}"})
+                status, headers, body = json_response(
+                    "404 Not Found", {"error": f"no route {path}"})
         else:
             try:
                 status, headers, body = handler(environ)

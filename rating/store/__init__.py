@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from .base import (
     JSON,
     CdrQuery,
@@ -26,19 +29,25 @@ __all__ = [
 ]
 
 
-def open_store(url: str, *, sqlite_synchronous: str = "full") -> Store:
+def open_store(url: str, *, sqlite_synchronous: str = "full",
+               run_blocking: Callable[[Callable[[], Any]], Any] | None = None) -> Store:
     """Open the store a URL names: sqlite:///PATH, redis[s]://, redis+sentinel://, redis+cluster://.
 
-    ``memory://`` gives the non-persistent reference store (tests only).
+    ``memory://`` gives the non-persistent reference store (tests only). ``run_blocking``
+    runs a blocking call off the event loop (under gevent pass
+    ``gevent.get_hub().threadpool.apply``); SQLite commits go through it, so an fsync never
+    stalls the hub. Redis needs none: its sockets cooperate with gevent.
     """
     if url.startswith("sqlite:///"):
         from .sqlite import SqliteStore
 
-        return SqliteStore(url[len("sqlite:///") - 1 :], synchronous=sqlite_synchronous)
+        path = "/" + url[len("sqlite:///") :].lstrip("/")
+        return SqliteStore(path, synchronous=sqlite_synchronous, run_blocking=run_blocking)
     if url.startswith(("redis://", "rediss://", "redis+sentinel://", "redis+cluster://")):
         from .redis import RedisStore
 
-        return RedisStore.from_url(url)
+        store: Store = RedisStore.from_url(url)
+        return store
     if url == "memory://":
         from .memory import MemoryStore
 

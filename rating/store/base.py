@@ -26,7 +26,12 @@ class StoreError(Exception):
 
 
 class StoreUnavailable(StoreError):
-    """The backend cannot be reached right now; the operation was not applied."""
+    """The backend cannot be reached right now (refused, timed out, failing over).
+
+    Reads and most writes were not applied. For ``transact`` the outcome can be unknown
+    (the reply was lost after the commit): retry with the same txn id, which is safe and
+    returns the first result if it had been applied.
+    """
 
 
 class TooManyConflicts(StoreError):
@@ -123,6 +128,8 @@ class Store(ABC):
         again: the first result is returned. Conflicts with concurrent writers (other
         greenlets, processes or hosts) are retried a bounded number of times, then
         TooManyConflicts is raised. Exceptions raised by fn propagate and change nothing.
+        Ids must be non-empty strings without control characters ("tenant:account" for
+        accounts); documents, results, CDRs and jobs must be JSON without floats.
         """
 
     @abstractmethod

@@ -1,24 +1,28 @@
 """An in-process store: the reference semantics of the interface, for fast unit tests.
 
 Never the product's default (``open_store`` only returns it for ``memory://``); it keeps
-nothing across restarts and is not shared between processes.
+nothing across restarts and is not shared between processes. It checks its input exactly
+as the real backends do (codec.py), so code tested against it also stores on them.
 """
 
 from __future__ import annotations
 
-import copy
-import json
 import threading
 import time
 from collections.abc import Iterable
 from typing import Any
 
-from .base import JSON, TXN_MEMORY_SECONDS, CdrQuery, Store, TxnFn
-
-
-def _clone(doc: JSON) -> JSON:
-    # A JSON round trip also proves the document is storable by the real backends.
-    return json.loads(json.dumps(doc))
+from .base import JSON, TXN_MEMORY_SECONDS, CdrQuery, Commit, Store, StoreError, TxnFn
+from .codec import (
+    cdr_key,
+    check_account_id,
+    check_id,
+    check_query,
+    clone,
+    decode_sort_cursor,
+    encode_cursor,
+)
+from .reentry import ReentryGuard
 
 
 class MemoryStore(Store):
@@ -33,92 +37,136 @@ class MemoryStore(Store):
         self._leases: dict[str, tuple[str, float]] = {}
         self._outbox: dict[str, dict[str, Any]] = {}
         self._outbox_seq = 0
+        self._guard = ReentryGuard()
 
     # documents
     def get(self, kind: str, id: str) -> JSON | None:
+        self._guard.check()
+        check_id(kind, "kind")
         with self._lock:
             doc = self._docs.get(kind, {}).get(id)
-            return None if doc is None else _clone(doc)
+            return None if doc is None else clone(doc)
 
     def get_many(self, kind: str, ids: Iterable[str]) -> dict[str, JSON]:
+        self._guard.check()
+        check_id(kind, "kind")
         with self._lock:
             docs = self._docs.get(kind, {})
-            return {i: _clone(docs[i]) for i in ids if i in docs}
+            return {i: clone(docs[i]) for i in ids if i in docs}
 
     def put(self, kind: str, id: str, doc: JSON) -> None:
+        self._guard.check()
+        check_id(kind, "kind")
+        check_id(id)
+        stored = clone(doc)
         with self._lock:
-            self._docs.setdefault(kind, {})[id] = _clone(doc)
+            self._docs.setdefault(kind, {})[id] = stored
 
     def put_many(self, kind: str, docs: dict[str, JSON], replace_all: bool = False) -> None:
+        self._guard.check()
+        check_id(kind, "kind")
+        stored = {check_id(i): clone(d) for i, d in docs.items()}
         with self._lock:
             target = self._docs.setdefault(kind, {})
             if replace_all:
                 target.clear()
-            target.update({i: _clone(d) for i, d in docs.items()})
+            target.update(stored)
 
     def delete(self, kind: str, id: str) -> bool:
+        self._guard.check()
+        check_id(kind, "kind")
         with self._lock:
             return self._docs.get(kind, {}).pop(id, None) is not None
 
     def list_ids(self, kind: str, prefix: str = "") -> list[str]:
+        self._guard.check()
+        check_id(kind, "kind")
         with self._lock:
             return sorted(i for i in self._docs.get(kind, {}) if i.startswith(prefix))
 
     # accounts
     def get_account(self, account_id: str) -> JSON | None:
+        self._guard.check()
+        check_account_id(account_id)
         with self._lock:
             doc = self._accounts.get(account_id)
-            return None if doc is None else _clone(doc)
+            return None if doc is None else clone(doc)
 
     def list_accounts(self, tenant: str | None = None) -> list[str]:
+        self._guard.check()
         with self._lock:
             prefix = f"{tenant}:" if tenant else ""
             return sorted(a for a in self._accounts if a.startswith(prefix))
 
     def transact(self, account_id: str, fn: TxnFn, txn_id: str | None = None) -> JSON:
+        self._guard.check()
+        check_account_id(account_id)
+        if txn_id is not None:
+            check_id(txn_id, "txn id")
         with self._lock:
             if txn_id is not None:
                 done, result = self.txn_result(account_id, txn_id)
                 if done:
                     return result
-            commit = fn(self.get_account(account_id))
+            current = self._accounts.get(account_id)
+            commit = self._guard.call(fn, None if current is None else clone(current))
+            if not isinstance(commit, Commit):
+                raise StoreError(f"a transaction function must return a Commit, not {commit!r}")
+            # Check everything before changing anything: a bad commit changes nothing.
+            account = None if commit.keep_account or commit.account is None else clone(
+                commit.account)
+            cdrs = [(cdr_key(c), clone(c)) for c in commit.cdrs]
+            jobs = [clone(j) for j in commit.outbox]
+            result = clone(commit.result)
             if not commit.keep_account:
-                if commit.account is None:
+                if account is None:
                     self._accounts.pop(account_id, None)
                 else:
-                    self._accounts[account_id] = _clone(commit.account)
-            if commit.cdrs:
-                self.append_cdrs(commit.cdrs)
-            for job in commit.outbox:
+                    self._accounts[account_id] = account
+            for key, cdr in cdrs:
+                self._cdrs[(key.cgr_id, key.run_id)] = cdr
+            for job in jobs:
                 self._outbox_add(job)
             if txn_id is not None:
-                self._txns[(account_id, txn_id)] = (time.time(), _clone(commit.result))
-            return _clone(commit.result)
+                self._txns[(account_id, txn_id)] = (time.time(), result)
+            return clone(result)
 
     def txn_result(self, account_id: str, txn_id: str) -> tuple[bool, JSON]:
+        self._guard.check()
         with self._lock:
             entry = self._txns.get((account_id, txn_id))
             if entry is None or entry[0] < time.time() - TXN_MEMORY_SECONDS:
                 return False, None
-            return True, _clone(entry[1])
+            return True, clone(entry[1])
 
     # CDRs
     def append_cdrs(self, cdrs: list[JSON]) -> None:
+        self._guard.check()
+        checked = [(cdr_key(c), clone(c)) for c in cdrs]
         with self._lock:
-            for cdr in cdrs:
-                self._cdrs[(cdr["CGRID"], cdr["RunID"])] = _clone(cdr)
+            for key, cdr in checked:
+                self._cdrs[(key.cgr_id, key.run_id)] = cdr
 
     def query_cdrs(self, query: CdrQuery) -> tuple[list[JSON], str | None]:
+        self._guard.check()
+        check_query(query)
+        after = decode_sort_cursor(query.cursor) if query.cursor else None
         with self._lock:
-            rows = sorted(self._cdrs.values(), key=_cdr_sort_key)
-        start = int(query.cursor) if query.cursor else 0
-        matched = [c for c in rows if _cdr_matches(c, query)]
-        page = matched[start : start + query.limit]
-        more = start + query.limit < len(matched)
-        return [_clone(c) for c in page], str(start + query.limit) if more else None
+            rows = sorted(((cdr_key(c), c) for c in self._cdrs.values()),
+                          key=lambda row: row[0].sort_key)
+        matched = [c for k, c in rows
+                   if (after is None or k.sort_key > after) and _cdr_matches(k, query)]
+        page = matched[: query.limit]
+        if len(matched) <= query.limit:
+            return [clone(c) for c in page], None
+        last = cdr_key(page[-1])
+        return [clone(c) for c in page], encode_cursor(list(last.sort_key))
 
     # leases
     def acquire_lease(self, name: str, owner: str, ttl_ms: int) -> bool:
+        self._guard.check()
+        check_id(name, "lease name")
+        check_id(owner, "lease owner")
         with self._lock:
             now = time.monotonic()
             holder = self._leases.get(name)
@@ -128,14 +176,16 @@ class MemoryStore(Store):
             return True
 
     def release_lease(self, name: str, owner: str) -> bool:
+        self._guard.check()
         with self._lock:
             holder = self._leases.get(name)
-            if holder and holder[0] == owner:
+            if holder and holder[0] == owner and holder[1] > time.monotonic():
                 del self._leases[name]
                 return True
             return False
 
     def lease_owner(self, name: str) -> str | None:
+        self._guard.check()
         with self._lock:
             holder = self._leases.get(name)
             return holder[0] if holder and holder[1] > time.monotonic() else None
@@ -144,22 +194,26 @@ class MemoryStore(Store):
     def _outbox_add(self, job: JSON) -> None:
         self._outbox_seq += 1
         job_id = str(self._outbox_seq)
-        self._outbox[job_id] = {"id": job_id, "due_ms": 0, "attempts": 0, "job": _clone(job),
-                                "claimed_until": 0}
+        self._outbox[job_id] = {"id": job_id, "due_ms": 0, "attempts": 0, "job": job,
+                                "claimed_until": 0, "seq": self._outbox_seq}
 
     def outbox_claim(self, owner: str, limit: int, lease_ms: int, now_ms: int) -> list[JSON]:
+        self._guard.check()
         with self._lock:
-            due = [j for j in self._outbox.values()
-                   if j["due_ms"] <= now_ms and j["claimed_until"] <= now_ms][:limit]
+            due = sorted((j for j in self._outbox.values()
+                          if j["due_ms"] <= now_ms and j["claimed_until"] <= now_ms),
+                         key=lambda j: (j["due_ms"], j["seq"]))[:limit]
             for job in due:
                 job["claimed_until"] = now_ms + lease_ms
-            return [{k: _clone(v) for k, v in j.items() if k != "claimed_until"} for j in due]
+            return [{k: clone(j[k]) for k in ("id", "due_ms", "attempts", "job")} for j in due]
 
     def outbox_done(self, job_id: str) -> None:
+        self._guard.check()
         with self._lock:
             self._outbox.pop(job_id, None)
 
     def outbox_retry(self, job_id: str, due_ms: int, attempts: int) -> None:
+        self._guard.check()
         with self._lock:
             job = self._outbox.get(job_id)
             if job:
@@ -167,6 +221,7 @@ class MemoryStore(Store):
 
     # life cycle
     def ping(self) -> None:
+        self._guard.check()
         return None
 
     def describe(self) -> str:
@@ -176,18 +231,12 @@ class MemoryStore(Store):
         return None
 
 
-def _cdr_sort_key(cdr: JSON) -> tuple[int, str, str]:
-    return (int(cdr.get("OrderTime", 0)), cdr["CGRID"], cdr["RunID"])
-
-
-def _cdr_matches(cdr: JSON, q: CdrQuery) -> bool:
-    account = f"{cdr.get('Tenant', '')}:{cdr.get('Account', '')}"
-    order = int(cdr.get("OrderTime", 0))
+def _cdr_matches(key: Any, q: CdrQuery) -> bool:
     return (
-        (not q.accounts or account in q.accounts)
-        and (not q.origin_ids or cdr.get("OriginID") in q.origin_ids)
-        and (not q.cgr_ids or cdr["CGRID"] in q.cgr_ids)
-        and (not q.run_ids or cdr["RunID"] in q.run_ids)
-        and (q.since_ns is None or order >= q.since_ns)
-        and (q.until_ns is None or order < q.until_ns)
+        (not q.accounts or key.account in q.accounts)
+        and (not q.origin_ids or key.origin_id in q.origin_ids)
+        and (not q.cgr_ids or key.cgr_id in q.cgr_ids)
+        and (not q.run_ids or key.run_id in q.run_ids)
+        and (q.since_ns is None or key.order_time >= q.since_ns)
+        and (q.until_ns is None or key.order_time < q.until_ns)
     )

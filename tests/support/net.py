@@ -30,7 +30,8 @@ def wait_for(predicate: Callable[[], T], timeout: float = 10.0, interval: float 
         except Exception as exc:  # the thing we wait for may not be up yet
             last_exc = exc
         time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last error: {last_exc!r})")
+    raise AssertionError(
+        f"timed out after {timeout}s waiting for {what} (last error: {last_exc!r})")
 
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:

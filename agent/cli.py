@@ -1,0 +1,196 @@
+"""The `callmeter` command: run, console, load, demo, emulator.
+
+Heavy imports happen inside each subcommand so `callmeter --help` is instant and gevent
+patches the standard library before anything networked is imported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from . import __version__
+
+EXIT_USAGE = 2  # bad config or arguments, also "not implemented yet"
+
+DESCRIPTION = """\
+callmeter: live prepaid credit control for FreeSWITCH.
+
+It authorizes every prepaid call before it rings through, debits the account while the
+call runs and hangs the call up when the money is gone. Admins and billing scripts manage
+accounts, balances and tariffs over a CGRateS v0.10 compatible JSON-RPC API.
+"""
+
+RUN_HELP = """\
+Run the daemon: store, rating engine, JSON-RPC API (TCP 127.0.0.1:2012, HTTP
+127.0.0.1:2080 with /jsonrpc, /healthz, /metrics) and the FreeSWITCH connections listed
+under freeswitch.connections. Without --config it reads $CALLMETER_CONFIG, else
+/etc/callmeter/callmeter.yaml if present, else built-in defaults (SQLite in
+/var/lib/callmeter or ~/.local/state/callmeter). Logs go to stderr. SIGTERM/SIGINT stop
+it gracefully, SIGHUP reloads the config file. Exit code 2 means a bad config.
+"""
+
+
+def patch_gevent() -> None:
+    """Monkey-patch the standard library for gevent, first and once."""
+    from gevent import monkey
+
+    if not monkey.is_module_patched("socket"):
+        monkey.patch_all()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    patch_gevent()
+    from .config import ConfigError, config_path, load_config
+    from .logsetup import setup_logging
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"callmeter: bad configuration: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    setup_logging(config.general.log_level)
+    from .daemon import Daemon
+
+    path = config_path(args.config)
+    return Daemon(config, str(path) if path else None).run()
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    from .config import ConfigError, load_config
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"callmeter: bad configuration: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"{config.source}: OK")
+    return 0
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    from . import console
+
+    return console.run(args)
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    """Load (or check) a CGRateS CSV tariff-plan folder into the configured store."""
+    import uuid
+    from datetime import UTC, datetime
+
+    from rating.engine import Engine
+    from rating.store import StoreError, open_store
+
+    from .config import ConfigError, load_config, resolve_timezone, store_url
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"callmeter: bad configuration: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    url, _ = store_url(config)
+    try:
+        store = open_store(url, sqlite_synchronous=config.store.sqlite_synchronous)
+    except StoreError as exc:
+        print(f"callmeter load: cannot open the store {url}: {exc}", file=sys.stderr)
+        return 1
+    try:
+        general = config.general
+        engine = Engine(store, clock=lambda: datetime.now(UTC), new_id=lambda: str(uuid.uuid4()),
+                        rounding_decimals=general.rounding_decimals,
+                        default_tenant=general.default_tenant,
+                        default_category=general.default_category,
+                        timezone=resolve_timezone(general.timezone))
+        report = engine.load_folder(args.folder, dry_run=args.dry_run)
+    except StoreError as exc:
+        print(f"callmeter load: store error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    print(report.format())
+    if report.invalid_path:
+        return EXIT_USAGE
+    return 0 if report.ok else 1
+
+
+def not_implemented(what: str) -> Callable[[argparse.Namespace], int]:
+    def command(args: argparse.Namespace) -> int:
+        print(f"callmeter {what}: not implemented yet", file=sys.stderr)
+        return EXIT_USAGE
+
+    return command
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="callmeter", description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Run `callmeter <command> --help` for the options of a command.")
+    parser.add_argument("--version", action="version", version=f"callmeter {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="<command>", required=True)
+
+    run = sub.add_parser("run", help="run the daemon (the service systemd starts)",
+                         description=RUN_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    run.add_argument("-c", "--config", metavar="FILE",
+                     help="YAML config file (default: $CALLMETER_CONFIG, then "
+                          "/etc/callmeter/callmeter.yaml, then built-in defaults)")
+    run.set_defaults(func=cmd_run)
+
+    check = sub.add_parser("check-config", help="validate a config file and exit",
+                           description="Parse and validate the config as `run` would; "
+                                       "exit 0 if it is good, 2 with the problem otherwise.")
+    check.add_argument("-c", "--config", metavar="FILE", help="YAML config file")
+    check.set_defaults(func=cmd_check_config)
+
+    from . import console
+
+    con = sub.add_parser(
+        "console", help="JSON-RPC client: interactive REPL, or one command and exit",
+        description="A cgr-console style client for callmeter's JSON-RPC API. Without a "
+                    "command it opens a `callmeter> ` prompt (history, tab completion, `help`); "
+                    "with one it runs it and exits non-zero on error. Example: callmeter "
+                    "console 'balance_add Tenant=\"cgrates.org\" Account=\"1003\" "
+                    "BalanceId=\"123456\" Value=10'",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    console.add_arguments(con)
+    con.set_defaults(func=cmd_console)
+
+    load = sub.add_parser(
+        "load", help="load a CGRateS CSV tariff-plan folder into the store",
+        description="Read a folder of CGRateS v0.10 CSV files (Destinations.csv, Rates.csv, "
+                    "...; see conf/tariffplans/tutorial) and write it to the store named by "
+                    "the config, all or nothing. Every problem is reported with file, line "
+                    "and column. A running callmeter picks the new tariffs up within a second.")
+    load.add_argument("folder", help="the tariff-plan folder")
+    load.add_argument("--dry-run", action="store_true",
+                      help="only check the folder (and its references to the store)")
+    load.add_argument("-c", "--config", metavar="FILE",
+                      help="YAML config file naming the store (same lookup as `run`)")
+    load.set_defaults(func=cmd_load)
+    _add_placeholder(sub, "demo", "emulated FreeSWITCH placing calls against callmeter "
+                                  "(not implemented yet)")
+    _add_placeholder(sub, "emulator", "run the FreeSWITCH event-socket emulator alone "
+                                      "(not implemented yet)")
+    return parser
+
+
+def _add_placeholder(
+    sub: argparse._SubParsersAction,  # type: ignore[type-arg]
+    name: str,
+    text: str,
+) -> None:
+    cmd = sub.add_parser(name, help=text, description=f"{text}. Exits with code 2 for now.")
+    cmd.set_defaults(func=not_implemented(name))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
