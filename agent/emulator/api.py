@@ -13,6 +13,7 @@ Every method may be called from any thread.
 from __future__ import annotations
 
 import time
+import uuid as uuidlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -112,7 +113,7 @@ class Emulator:
                    context: str = "callmeter_prepaid", ring_seconds: float | None = None,
                    variables: dict[str, str] | None = None) -> CallHandle:
         """Originate a loopback call as a caller would place it; returns its handle at once."""
-        a_uuid = self.call(lambda: self.server.switch.new_uuid())
+        a_uuid = str(uuidlib.uuid4())
         values = {"origination_uuid": a_uuid, "cgr_account": account, "cgr_tenant": tenant,
                   "cgr_destination": destination, "cgr_reqtype": reqtype,
                   "cgr_category": category, "cgr_subject": subject or account}
@@ -126,7 +127,7 @@ class Emulator:
 
         def place() -> None:
             self.server.switch.spawn(self._originate, handle, dial)
-        self.call(place)
+        self._hub.submit(place)  # no need to wait: the handle is registered already
         return handle
 
     def _originate(self, handle: CallHandle, dial: str) -> None:

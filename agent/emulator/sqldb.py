@@ -283,12 +283,10 @@ class SqlMirror:
 class _Getter:
     """switch_event_get_header_nil: first header of a name, case-insensitive, "" if absent."""
 
-    __slots__ = ("_headers",)
+    __slots__ = ("_event",)
 
     def __init__(self, event: OutEvent) -> None:
-        self._headers: dict[str, str] = {}
-        for key, value in event.headers:
-            self._headers.setdefault(key.lower(), value)
+        self._event = event
 
     def __call__(self, name: str) -> str:
-        return self._headers.get(name, "")
+        return self._event.first(name) or ""
