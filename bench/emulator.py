@@ -146,9 +146,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a short smoke run")
     quick = parser.parse_args().quick
-    print(json.dumps(bench_calls(200 if quick else 3000, 100 if quick else 500)), flush=True)
-    print(json.dumps(bench_prepaid_floor(50 if quick else 500, 50 if quick else 200,
-                                         50.0 if quick else 100.0)), flush=True)
+    print(json.dumps(bench_calls(200 if quick else 2000, 100 if quick else 500)), flush=True)
+    for rate in (20.0, 50.0):
+        print(json.dumps(bench_prepaid_floor(50 if quick else 500, 50 if quick else 200, rate)),
+              flush=True)
     return 0
 
 

@@ -45,6 +45,7 @@ class Emulator:
         self._calls: dict[str, CallHandle] = {}
         self._changed = real_condition()
         self._generation = 0  # bumped (under _changed) on every event and connection change
+        self._live = 0  # placed calls not completed (under _changed)
 
     # --- lifecycle
 
@@ -124,6 +125,8 @@ class Emulator:
         dial += f"loopback/{destination}/{context}"
         handle = CallHandle(a_uuid, account, destination, reqtype, talk_seconds)
         self._calls[a_uuid] = handle
+        with self._changed:
+            self._live += 1
 
         def place() -> None:
             self.server.switch.spawn(self._originate, handle, dial)
@@ -133,6 +136,33 @@ class Emulator:
     def _originate(self, handle: CallHandle, dial: str) -> None:
         reply = originate(self.server.switch, OriginateRequest(dial, "&park()"))
         handle.set_originate_reply(reply)
+        if reply.startswith("-ERR") and handle.uuid is None:
+            self._call_ended()
+
+    def _call_ended(self) -> None:
+        with self._changed:
+            self._live -= 1
+            self._generation += 1
+            self._changed.notify_all()
+
+    def live_calls(self) -> int:
+        """Calls placed with place_call whose metered leg has not completed yet."""
+        with self._changed:
+            return self._live
+
+    def wait_live_calls_below(self, count: int, timeout: float = 60.0) -> int:
+        """Block until fewer than `count` placed calls are up (cheap: no emulator round trip)."""
+        deadline = time.monotonic() + timeout
+
+        def wait() -> int:
+            with self._changed:
+                while self._live >= count:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        raise CallTimeout(f"still {self._live} calls up after {timeout}s")
+                    self._changed.wait(remaining)
+                return self._live
+        return blocking(wait)
 
     def api(self, command: str, timeout: float | None = 30.0) -> str:
         """Run an api command as an ESL client's "api <command>" would; its reply body.
@@ -292,6 +322,8 @@ class Emulator:
             handle.record(leg, event.name, event.headers, self.server.clock.time())
             if leg == "B" and event.name == "CHANNEL_ANSWER" and handle.talk_seconds is not None:
                 self._start_talking(handle)
+            if leg == "B" and event.name == "CHANNEL_HANGUP_COMPLETE":
+                self._call_ended()
             if event.name == "CHANNEL_DESTROY" and uuid is not None:
                 self._calls.pop(uuid, None)
         self._notify()
