@@ -110,3 +110,17 @@ def test_hupall_and_show_calls(fs: Emulator) -> None:
     client.wait_until(lambda: client.api(f"uuid_exists {A}") == "false")
     fs.advance_clock(1.0)
     assert client.api("show calls as json") == '{"row_count": 0}\n'  # with a space (README)
+
+
+def test_a_listener_that_falls_too_far_behind_is_dropped() -> None:
+    # mod_event_socket: a full event queue loses events; more than MAX_MISSED lost kills the
+    # listener. Here the queue holds 2 events and 3 may be lost: one call's burst is enough.
+    with Emulator(**FAST, listener_queue_len=2, listener_max_missed=3) as fs:
+        slow = Esl(fs.port)
+        slow.command("event plain ALL")
+        fine = Esl(fs.port)
+        call = fs.place_call(account="1001", reqtype="*postpaid", destination="2001",
+                             context="default", talk_seconds=0.05)
+        call.wait_complete()
+        assert slow.wait_eof()
+        assert fine.api("status").startswith("UP ")  # the others are not affected
