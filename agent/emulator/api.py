@@ -23,7 +23,7 @@ from .commands import api_execute
 from .core import Switch
 from .dialplan import Dialplan
 from .events import OutEvent
-from .faults import match
+from .faults import Matcher, match
 from .hub import HubThread, blocking, real_condition
 from .originate import OriginateRequest, originate
 from .server import EslServer
@@ -248,12 +248,28 @@ class Emulator:
         """Deliver events out of Event-Sequence order the way FreeSWITCH does (0 = off)."""
         self.call(lambda: self.server.event_faults.reorder(max_shift, seed))
 
-    def hold_events(self, name: str, until: str, uuid: str | None = None) -> None:
-        """Hold `name` events (of uuid) back until an `until` event (of uuid) is delivered."""
-        self.call(lambda: self.server.event_faults.hold(match(name, uuid), match(until, uuid)))
+    def hold_events(self, name: str, until: str, uuid: str | None = None,
+                    call: CallHandle | None = None) -> None:
+        """Hold `name` events back until an `until` event is delivered (e.g. a CHANNEL_ANSWER
+        after CHANNEL_HANGUP_COMPLETE), of one channel (uuid) or of a placed call's metered
+        leg (call: usable right after place_call, before that leg exists), or of any."""
+        self.call(lambda: self.server.event_faults.hold(self._match(name, uuid, call),
+                                                       self._match(until, uuid, call)))
 
-    def duplicate_events(self, name: str, times: int = 1, uuid: str | None = None) -> None:
-        self.call(lambda: self.server.event_faults.duplicate(match(name, uuid), times))
+    def duplicate_events(self, name: str, times: int = 1, uuid: str | None = None,
+                         call: CallHandle | None = None) -> None:
+        """Deliver the next `times` `name` events (of uuid / of call's metered leg) twice."""
+        self.call(lambda: self.server.event_faults.duplicate(self._match(name, uuid, call),
+                                                            times))
+
+    @staticmethod
+    def _match(name: str, uuid: str | None, call: CallHandle | None) -> Matcher:
+        if call is None:
+            return match(name, uuid)
+        # The handle learns its -b leg's uuid before that leg fires anything.
+        def test(event: OutEvent) -> bool:
+            return event.name == name and call.uuid is not None and event.unique_id == call.uuid
+        return test
 
     def delay_replies(self, prefix: str, seconds: float) -> None:
         """Commands starting with prefix (e.g. "api show channels") wait seconds first."""

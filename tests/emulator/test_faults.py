@@ -119,6 +119,25 @@ def test_duplicated_and_held_events(fs: Emulator) -> None:
     assert names.index("CHANNEL_ANSWER") > names.index("CHANNEL_HANGUP_COMPLETE")
 
 
+def test_faults_aimed_at_one_call(fs: Emulator) -> None:
+    client = Esl(fs.port)
+    client.command("event plain CHANNEL_ANSWER CHANNEL_HANGUP_COMPLETE")
+    other = fs.place_call(account="1002", reqtype="*postpaid", destination="2001",
+                          context="default", talk_seconds=0.05)
+    call = fs.place_call(account="1001", reqtype="*postpaid", destination="2001",
+                         context="default", talk_seconds=0.05)
+    fs.hold_events("CHANNEL_ANSWER", until="CHANNEL_HANGUP_COMPLETE", call=call)
+    fs.duplicate_events("CHANNEL_HANGUP_COMPLETE", call=call)
+    call.wait_complete()
+    other.wait_complete()
+    client.wait_event("CHANNEL_HANGUP_COMPLETE", call.uuid, count=2)
+    client.wait_event("CHANNEL_ANSWER", call.uuid)
+    mine = [e.name for e in client.events(uuid=call.uuid)]
+    assert mine == ["CHANNEL_HANGUP_COMPLETE", "CHANNEL_HANGUP_COMPLETE", "CHANNEL_ANSWER"]
+    theirs = [e.name for e in client.events(uuid=other.uuid)]
+    assert theirs == ["CHANNEL_ANSWER", "CHANNEL_HANGUP_COMPLETE"]
+
+
 def test_reordered_events_keep_each_channels_order(fs: Emulator) -> None:
     client = Esl(fs.port)
     client.command("event plain ALL")
