@@ -4,9 +4,10 @@ knows the emulator is not its bottleneck. Prints one JSON object per measurement
     /work/venv/bin/python bench/emulator.py            # about a minute
     /work/venv/bin/python bench/emulator.py --quick    # smoke run
 
-- calls: postpaid calls (no agent involved: the callee answers at once) through the load
-  generator, with one ESL client subscribed to "event plain ALL" reading everything: calls
-  completed per second and events delivered per second to that client.
+- calls_unobserved / calls: postpaid calls (no agent involved: the callee answers at once)
+  through the load generator, without and with one ESL client subscribed to
+  "event plain ALL" reading everything: calls completed per second and events delivered per
+  second to that client.
 - prepaid_floor: prepaid calls authorized by a minimal blocking stand-in agent (one
   connection reading CHANNEL_PARK, one sending uuid_setvar x2 + uuid_transfer): the park to
   uuid_transfer latency the load generator measures when the agent costs almost nothing.
@@ -108,21 +109,25 @@ def stand_in_agent(port: int, stop: threading.Event) -> None:
     parks.close()
 
 
-def bench_calls(calls: int, concurrency: int) -> dict[str, object]:
+def bench_calls(calls: int, concurrency: int, subscriber: bool) -> dict[str, object]:
     with Emulator(heartbeat_interval=20.0) as fs:
-        reader = Reader(fs.port, "ALL")
+        reader = Reader(fs.port, "ALL") if subscriber else None
         profile = LoadProfile(calls=calls, rate=0, concurrency=concurrency,
                               durations=Durations("fixed", 1.0), reqtype="*postpaid")
         started = time.monotonic()
         report = LoadGenerator(fs, profile).run()
         seconds = time.monotonic() - started
-        reader.close()
+        if reader is not None:
+            reader.close()
     completed = report.summary()["completed"]
-    return {"bench": "emulator.calls", "calls": calls, "concurrency": concurrency,
-            "completed": completed, "seconds": round(seconds, 2),
-            "calls_per_second": round(completed / seconds, 1),
-            "events_delivered": reader.events,
-            "events_per_second": round(reader.events / seconds, 1)}
+    out: dict[str, object] = {
+        "bench": "emulator.calls" if subscriber else "emulator.calls_unobserved",
+        "calls": calls, "concurrency": concurrency, "completed": completed,
+        "seconds": round(seconds, 2), "calls_per_second": round(completed / seconds, 1)}
+    if reader is not None:
+        out["events_delivered"] = reader.events
+        out["events_per_second"] = round(reader.events / seconds, 1)
+    return out
 
 
 def bench_prepaid_floor(calls: int, concurrency: int, rate: float) -> dict[str, object]:
@@ -146,7 +151,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a short smoke run")
     quick = parser.parse_args().quick
-    print(json.dumps(bench_calls(200 if quick else 2000, 100 if quick else 500)), flush=True)
+    for subscriber in (False, True):
+        print(json.dumps(bench_calls(200 if quick else 2000, 100 if quick else 500, subscriber)),
+              flush=True)
     for rate in (20.0, 50.0):
         print(json.dumps(bench_prepaid_floor(50 if quick else 500, 50 if quick else 200, rate)),
               flush=True)
