@@ -13,18 +13,17 @@ Every method may be called from any thread.
 from __future__ import annotations
 
 import time
+import uuid as uuidlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
-
-import gevent
 
 from .calls import UUID_RE, CallHandle, CallTimeout
 from .commands import api_execute
 from .core import Switch
 from .dialplan import Dialplan
 from .events import OutEvent
-from .faults import match
+from .faults import Matcher, match
 from .hub import HubThread, blocking, real_condition
 from .originate import OriginateRequest, originate
 from .server import EslServer
@@ -46,6 +45,7 @@ class Emulator:
         self._calls: dict[str, CallHandle] = {}
         self._changed = real_condition()
         self._generation = 0  # bumped (under _changed) on every event and connection change
+        self._live = 0  # placed calls not completed (under _changed)
 
     # --- lifecycle
 
@@ -59,6 +59,7 @@ class Emulator:
             dialplan.load(path)
         server = EslServer(self.settings, dialplan)
         server.command_observers.append(self._on_command)
+        server.connection_observers.append(self._notify)
         server.on_restart.append(self._install)
         self._server = server
         self._install(server.switch)
@@ -113,7 +114,7 @@ class Emulator:
                    context: str = "callmeter_prepaid", ring_seconds: float | None = None,
                    variables: dict[str, str] | None = None) -> CallHandle:
         """Originate a loopback call as a caller would place it; returns its handle at once."""
-        a_uuid = self.call(lambda: self.server.switch.new_uuid())
+        a_uuid = str(uuidlib.uuid4())
         values = {"origination_uuid": a_uuid, "cgr_account": account, "cgr_tenant": tenant,
                   "cgr_destination": destination, "cgr_reqtype": reqtype,
                   "cgr_category": category, "cgr_subject": subject or account}
@@ -124,15 +125,44 @@ class Emulator:
         dial += f"loopback/{destination}/{context}"
         handle = CallHandle(a_uuid, account, destination, reqtype, talk_seconds)
         self._calls[a_uuid] = handle
+        with self._changed:
+            self._live += 1
 
         def place() -> None:
             self.server.switch.spawn(self._originate, handle, dial)
-        self.call(place)
+        self._hub.submit(place)  # no need to wait: the handle is registered already
         return handle
 
     def _originate(self, handle: CallHandle, dial: str) -> None:
         reply = originate(self.server.switch, OriginateRequest(dial, "&park()"))
         handle.set_originate_reply(reply)
+        if reply.startswith("-ERR") and handle.uuid is None:
+            self._call_ended()
+
+    def _call_ended(self) -> None:
+        with self._changed:
+            self._live -= 1
+            self._generation += 1
+            self._changed.notify_all()
+
+    def live_calls(self) -> int:
+        """Calls placed with place_call whose metered leg has not completed yet."""
+        with self._changed:
+            return self._live
+
+    def wait_live_calls_below(self, count: int, timeout: float = 60.0) -> int:
+        """Block until fewer than `count` placed calls are up (cheap: no emulator round trip)."""
+        deadline = time.monotonic() + timeout
+
+        def wait() -> int:
+            with self._changed:
+                while self._live >= count:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        raise CallTimeout(f"still {self._live} calls up after {timeout}s")
+                    self._changed.wait(remaining)
+                return self._live
+        return blocking(wait)
 
     def api(self, command: str, timeout: float | None = 30.0) -> str:
         """Run an api command as an ESL client's "api <command>" would; its reply body.
@@ -169,7 +199,11 @@ class Emulator:
         self.call(lambda: self.server.shutdown("SIGTERM"), timeout=60)
 
     def crash(self, down_for: float | None = None) -> None:
-        """kill -9: bare closes; connections refused for down_for s; then a fresh switch."""
+        """kill -9: bare closes; connections refused for down_for s; then a fresh switch.
+
+        down_for is on the emulator's clock (advance_clock ends the outage early); None means
+        settings.crash_down_seconds, a negative value that it never comes back by itself.
+        """
         self.call(lambda: self.server.crash(down_for))
 
     def restart(self) -> None:
@@ -183,15 +217,13 @@ class Emulator:
     def connection_count(self) -> int:
         return self.call(lambda: len(self.server.listeners))
 
+    def now(self) -> float:
+        """The emulator's clock (epoch seconds): real time plus every advance_clock so far."""
+        return self.server.clock.time()
+
     def advance_clock(self, seconds: float) -> None:
         """Move the emulated wall clock forward and let timers and the scheduler catch up."""
-        def advance() -> None:
-            server = self.server
-            server.clock.advance(seconds)
-            for listener in list(server.listeners):
-                listener.wake.set()
-            server.switch.scheduler.run_pass()
-        self.call(advance)
+        self.call(lambda: self.server.clock.advance(seconds))
 
     def fast_forward(self, periodic: bool = True) -> float:
         """Jump the clock to the next thing due (a scheduled task, an auth timeout, a linger end).
@@ -207,9 +239,6 @@ class Emulator:
                 return 0.0
             skip = max(0.0, due - server.clock.time()) + 0.001
             server.clock.advance(skip)
-            for listener in list(server.listeners):
-                listener.wake.set()
-            server.switch.scheduler.run_pass()
             return skip
         return self.call(forward)
 
@@ -219,12 +248,28 @@ class Emulator:
         """Deliver events out of Event-Sequence order the way FreeSWITCH does (0 = off)."""
         self.call(lambda: self.server.event_faults.reorder(max_shift, seed))
 
-    def hold_events(self, name: str, until: str, uuid: str | None = None) -> None:
-        """Hold `name` events (of uuid) back until an `until` event (of uuid) is delivered."""
-        self.call(lambda: self.server.event_faults.hold(match(name, uuid), match(until, uuid)))
+    def hold_events(self, name: str, until: str, uuid: str | None = None,
+                    call: CallHandle | None = None) -> None:
+        """Hold `name` events back until an `until` event is delivered (e.g. a CHANNEL_ANSWER
+        after CHANNEL_HANGUP_COMPLETE), of one channel (uuid) or of a placed call's metered
+        leg (call: usable right after place_call, before that leg exists), or of any."""
+        self.call(lambda: self.server.event_faults.hold(self._match(name, uuid, call),
+                                                       self._match(until, uuid, call)))
 
-    def duplicate_events(self, name: str, times: int = 1, uuid: str | None = None) -> None:
-        self.call(lambda: self.server.event_faults.duplicate(match(name, uuid), times))
+    def duplicate_events(self, name: str, times: int = 1, uuid: str | None = None,
+                         call: CallHandle | None = None) -> None:
+        """Deliver the next `times` `name` events (of uuid / of call's metered leg) twice."""
+        self.call(lambda: self.server.event_faults.duplicate(self._match(name, uuid, call),
+                                                            times))
+
+    @staticmethod
+    def _match(name: str, uuid: str | None, call: CallHandle | None) -> Matcher:
+        if call is None:
+            return match(name, uuid)
+        # The handle learns its -b leg's uuid before that leg fires anything.
+        def test(event: OutEvent) -> bool:
+            return event.name == name and call.uuid is not None and event.unique_id == call.uuid
+        return test
 
     def delay_replies(self, prefix: str, seconds: float) -> None:
         """Commands starting with prefix (e.g. "api show channels") wait seconds first."""
@@ -259,10 +304,10 @@ class Emulator:
                 if value:
                     return value
                 with self._changed:
-                    while self._generation == seen:
-                        remaining = deadline - time.monotonic()
-                        if remaining <= 0:
-                            raise CallTimeout(f"no {what} within {timeout}s")
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        raise CallTimeout(f"no {what} within {timeout}s")
+                    if self._generation == seen:  # re-checked at least every second anyway
                         self._changed.wait(min(remaining, 1.0))
         return blocking(wait)
 
@@ -290,26 +335,33 @@ class Emulator:
         handle = self._calls.get(uuid) if uuid else None
         if handle is not None:
             leg = "A" if uuid == handle.a_uuid else "B"
-            handle.record(leg, event.name, event.headers)
+            handle.record(leg, event.name, event.headers, self.server.clock.time())
             if leg == "B" and event.name == "CHANNEL_ANSWER" and handle.talk_seconds is not None:
                 self._start_talking(handle)
+            if leg == "B" and event.name == "CHANNEL_HANGUP_COMPLETE":
+                self._call_ended()
             if event.name == "CHANNEL_DESTROY" and uuid is not None:
                 self._calls.pop(uuid, None)
         self._notify()
 
     def _start_talking(self, handle: CallHandle) -> None:
+        """The caller talks for talk_seconds on the emulator's clock, then hangs up."""
+        switch = self.server.switch
+        talk = handle.talk_seconds
+        assert talk is not None
+
         def caller_hangs_up() -> None:
-            session = self.server.switch.locate(handle.a_uuid)
+            switch.clock.sleep(talk)
+            session = switch.locate(handle.a_uuid)
             if session is not None:
                 session.hangup("NORMAL_CLEARING")
-        assert handle.talk_seconds is not None
-        handle._talk_timer = gevent.spawn_later(handle.talk_seconds, caller_hangs_up)
+        switch.spawn(caller_hangs_up)
 
     def _on_command(self, line: str) -> None:
         for uuid in UUID_RE.findall(line):
             handle = self._calls.get(uuid)
             if handle is not None:
-                handle.record_command(line)
+                handle.record_command(line, self.server.clock.time())
 
 
 def _quote(value: str) -> str:

@@ -28,7 +28,11 @@ class CallTimeout(AssertionError):
 
 @dataclass(frozen=True)
 class CallEvent:
-    """One event of a call: which leg, its name, and when it was fired."""
+    """One event of a call: which leg, its name, and when it was fired.
+
+    `wall` is the emulator's clock (epoch seconds; it moves with Emulator.advance_clock),
+    `monotonic` the real time.monotonic() at that moment.
+    """
 
     leg: str
     name: str
@@ -60,13 +64,12 @@ class CallHandle:
     caller_hangup_cause: str | None = None
     variables: dict[str, str] = field(default_factory=dict)
     _cond: Any = field(default_factory=real_condition, repr=False)
-    _talk_timer: Any = field(default=None, repr=False)
 
     # --- written by the emulator thread
 
-    def record(self, leg: str, name: str, headers: list[tuple[str, str]]) -> None:
+    def record(self, leg: str, name: str, headers: list[tuple[str, str]], at: float) -> None:
         keep = name in ("CHANNEL_HANGUP_COMPLETE", "CHANNEL_HANGUP", "CHANNEL_ANSWER")
-        event = CallEvent(leg, name, time.time(), time.monotonic(), tuple(headers) if keep else ())
+        event = CallEvent(leg, name, at, time.monotonic(), tuple(headers) if keep else ())
         with self._cond:
             self.events.append(event)
             if leg == "B" and name == "CHANNEL_HANGUP":
@@ -78,9 +81,9 @@ class CallHandle:
                                   if k.startswith("variable_")}
             self._cond.notify_all()
 
-    def record_command(self, line: str) -> None:
+    def record_command(self, line: str, at: float) -> None:
         with self._cond:
-            self.commands.append((time.monotonic(), line))
+            self.commands.append((at, line))
             self._cond.notify_all()
 
     def set_originate_reply(self, reply: str) -> None:
@@ -166,7 +169,8 @@ class CallHandle:
         return dict(self.variables)
 
     def wait_command(self, prefix: str, timeout: float = 10.0) -> tuple[float, str]:
-        """The first command received for this call that starts with prefix (e.g. api uuid_kill)."""
+        """The first command received for this call that starts with prefix (e.g. "api uuid_kill"),
+        with the emulator-clock time it arrived."""
         def found() -> tuple[float, str] | None:
             return next(((t, c) for t, c in self.commands if c.startswith(prefix)), None)
         command = self.wait_for(found, timeout, f"command {prefix!r}")

@@ -11,6 +11,7 @@ whole-second boundary without sleeping.
 from __future__ import annotations
 
 import time as _time
+from collections.abc import Callable
 
 
 class Clock:
@@ -21,6 +22,9 @@ class Clock:
             raise ValueError("step_us cannot be negative")
         self.step_us = step_us
         self.offset = offset
+        # Called after every advance(): whatever waits on this clock re-reads it.
+        self.on_advance: list[Callable[[], None]] = []
+        self._sleepers: set[object] = set()
 
     def time(self) -> float:
         """Epoch seconds, precise."""
@@ -38,5 +42,26 @@ class Clock:
         return now
 
     def advance(self, seconds: float) -> None:
-        """Move the emulated wall clock (not the real one) by seconds."""
+        """Move the emulated wall clock (not the real one) by seconds; wake its sleepers."""
         self.offset += seconds
+        for sleeper in list(self._sleepers):
+            sleeper.set()  # type: ignore[attr-defined]
+        for hook in list(self.on_advance):
+            hook()
+
+    def sleep_until(self, when: float) -> None:
+        """Block the calling greenlet until the clock reads `when` (an advance counts)."""
+        from gevent.event import Event
+        while True:
+            remaining = when - self.time()
+            if remaining <= 0:
+                return
+            woken = Event()
+            self._sleepers.add(woken)
+            try:
+                woken.wait(remaining)
+            finally:
+                self._sleepers.discard(woken)
+
+    def sleep(self, seconds: float) -> None:
+        self.sleep_until(self.time() + seconds)

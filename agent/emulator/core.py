@@ -58,7 +58,12 @@ class SessionStats:
 
     def last_second(self) -> int:
         now = self.clock.time()
-        return sum(1 for t in self._creations if now - t < 1.0)
+        count = 0
+        for t in reversed(self._creations):  # newest first: stop at the first older one
+            if now - t >= 1.0:
+                break
+            count += 1
+        return count
 
     def peak_five_minutes(self) -> int:
         now = self.clock.time()

@@ -119,23 +119,30 @@ def date_gmt(epoch: float) -> str:
 class OutEvent:
     """A fired event: its headers in order, its body, and its serializations (cached)."""
 
-    __slots__ = ("_cache", "body", "headers", "name", "subclass")
+    __slots__ = ("_cache", "_exact", "_index", "body", "headers", "name", "subclass")
 
     def __init__(self, name: str, headers: list[tuple[str, str]], body: str | None = None,
                  subclass: str | None = None) -> None:
         self.name = name
-        self.headers = headers
+        self.headers = headers  # never changed once the event is made
         self.body = body
         self.subclass = subclass
         self._cache: dict[str, bytes] = {}
+        self._exact: dict[str, str] | None = None
+        self._index: dict[str, str] | None = None
 
     def first(self, name: str) -> str | None:
         """switch_event_get_header: the first header of that name, case-insensitive."""
-        lowered = name.lower()
-        for key, value in self.headers:
-            if key.lower() == lowered:
-                return value
-        return None
+        exact = self._exact
+        if exact is None:  # the first value of each name wins: build from the end
+            exact = self._exact = dict(reversed(self.headers))
+        value = exact.get(name)
+        if value is not None:
+            return value
+        index = self._index
+        if index is None:
+            index = self._index = {k.lower(): v for k, v in reversed(self.headers)}
+        return index.get(name.lower())
 
     @property
     def unique_id(self) -> str | None:

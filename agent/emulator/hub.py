@@ -50,6 +50,10 @@ class HubThread:
         self._thread = _RealThread(target=self._main, name=name, daemon=True)
         self.ident: int | None = None
         self.error: BaseException | None = None
+        # Thread.join is no good here: under monkey-patching a thread's exit lock is a gevent
+        # lock that another OS thread cannot wait on (join ran into its timeout).
+        self._finished = False
+        self._done = real_condition()
 
     def start(self, setup: Callable[[], None]) -> None:
         """Start the thread and run setup() in it before anything else."""
@@ -60,6 +64,14 @@ class HubThread:
             raise self.error
 
     def _main(self) -> None:
+        try:
+            self._serve()
+        finally:
+            with self._done:
+                self._finished = True
+                self._done.notify_all()
+
+    def _serve(self) -> None:
         from gevent.event import Event
         self.ident = _get_ident()
         hub = gevent.get_hub()
@@ -114,8 +126,12 @@ class HubThread:
         if not self._thread.is_alive():
             return
         self.submit(self._stop.set)
-        blocking(self._thread.join, timeout)
+        blocking(self._wait_finished, timeout)
+
+    def _wait_finished(self, timeout: float) -> None:
+        with self._done:
+            self._done.wait_for(lambda: self._finished, timeout)
 
     @property
     def alive(self) -> bool:
-        return self._thread.is_alive()
+        return self._thread.is_alive() and not self._finished

@@ -27,7 +27,8 @@ from agent.freeswitch import wire
 
 from .commands import api_execute
 from .events import OutEvent
-from .session import PrivateCommand, Session
+from .private import PrivateCommand
+from .session import Session
 from .subscription import Subscription
 
 if TYPE_CHECKING:

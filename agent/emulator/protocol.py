@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from agent.freeswitch import wire
 
 from .events import event_type
-from .session import PrivateCommand
+from .private import PrivateCommand
 
 if TYPE_CHECKING:
     from .listener import Listener

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import gevent
 
 from . import causes
-from .session import PrivateCommand
+from .private import PrivateCommand
 
 if TYPE_CHECKING:
     from .core import Switch

@@ -101,6 +101,17 @@ class EslServer:
         self.stopped = Event()
         self.on_restart: list[Callable[[Switch], None]] = []
         self.command_observers: list[Callable[[str], None]] = []
+        self.connection_observers: list[Callable[[], None]] = []
+        self.clock.on_advance.append(self._clock_advanced)
+
+    def _clock_advanced(self) -> None:
+        """A test moved the clock: every timer re-reads it (listeners, sessions, scheduler)."""
+        for listener in list(self.listeners):
+            listener.wake.set()
+        for session in list(self.switch.sessions.values()):
+            session.wake.set()
+        if self.running:
+            self.switch.scheduler.run_pass()
 
     def _new_switch(self) -> Switch:
         switch = Switch(self.settings, self.clock, self.dialplan, self.event_faults)
@@ -127,11 +138,17 @@ class EslServer:
     def add_listener(self, listener: Listener) -> None:
         self.listeners.add(listener)
         self.switch.sinks.append(listener)
+        self._connections_changed()
 
     def remove_listener(self, listener: Listener) -> None:
         self.listeners.discard(listener)
         if listener in self.switch.sinks:
             self.switch.sinks.remove(listener)
+        self._connections_changed()
+
+    def _connections_changed(self) -> None:
+        for observer in list(self.connection_observers):
+            observer()
 
     def _stop_listening(self) -> None:
         if self._server is not None:
@@ -214,7 +231,10 @@ class EslServer:
         self.running = False
         delay = self.settings.crash_down_seconds if down_for is None else down_for
         if delay >= 0:
-            gevent.spawn_later(delay, self.restart)
+            def come_back() -> None:
+                self.clock.sleep(delay)  # on the emulator's clock: a test can skip the outage
+                self.restart()
+            gevent.spawn(come_back)
 
     def next_deadline(self, periodic: bool = True) -> float | None:
         """The next moment something is due by the clock: a task, an auth timeout, a linger.

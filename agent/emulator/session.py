@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 import gevent
@@ -38,6 +37,7 @@ from .channel import (
 )
 from .dialplan import Action, expand
 from .events import OutEvent
+from .private import PrivateCommand, run_private
 
 if TYPE_CHECKING:
     from .bridge import Bridge
@@ -61,19 +61,6 @@ class Endpoint(Protocol):
     def indicate_progress(self, session: Session) -> None: ...
     def indicate_display(self, session: Session, name: str, number: str) -> None: ...
     def indicate_bridge(self, session: Session, peer: Session) -> None: ...
-
-
-@dataclass
-class PrivateCommand:
-    """A queued private event (uuid_broadcast, sendmsg): what switch_ivr_parse_event runs."""
-
-    command: str
-    headers: list[tuple[str, str]]
-    app: str = ""
-    arg: str = ""
-    loops: int = 1
-    cause: str = causes.NORMAL_CLEARING
-    command_block: list[tuple[str, str]] | None = None
 
 
 class Session:
@@ -380,7 +367,7 @@ class Session:
         deadline = None if timeout is None else self.switch.clock.time() + timeout
         while not self.interrupted():
             if self.private:
-                self._run_private(self.private.popleft())
+                run_private(self, self.private.popleft())
                 continue
             remaining = None if deadline is None else deadline - self.switch.clock.time()
             if remaining is not None and remaining <= 0:
@@ -390,25 +377,6 @@ class Session:
                 continue
             self.wake.wait(remaining)
         return False
-
-    def _run_private(self, command: PrivateCommand) -> None:
-        """switch_ivr_parse_event, then the event is fired as PRIVATE_COMMAND."""
-        if command.command == "hangup":
-            self.hangup(command.cause)
-        elif command.command == "execute":
-            for loop in range(1, command.loops + 1):
-                self.channel.set_var("current_loop", str(loop))
-                self.channel.set_var("total_loops", str(command.loops))
-                self.execute(command.app, command.arg)
-                if not self.channel.up:
-                    break
-            self.channel.set_var("current_loop", None)
-            self.channel.set_var("total_loops", None)
-        block = command.command_block or []
-        headers = [*block, *command.headers]
-        headers += self.switch.events.core("PRIVATE_COMMAND", "PRIVATE_COMMAND")
-        headers += self.channel.basic() + self.channel.profiles()
-        self.switch.fire(OutEvent("PRIVATE_COMMAND", headers))
 
     # --- lookups for the dialplan
 

@@ -130,20 +130,20 @@ class SqlMirror:
 
     def _on_channel_create(self, event: OutEvent, h: _Getter) -> None:
         row = dict.fromkeys(CHANNEL_COLUMNS, "")
-        row.update(uuid=h("unique-id"), direction=h("call-direction"),
-                   created=h("event-date-local"), created_epoch=str(self.clock.epoch()),
-                   name=h("channel-name"), state=h("channel-state"),
-                   callstate=h("channel-call-state"), dialplan=h("caller-dialplan"),
-                   context=h("caller-context"), hostname=self.hostname,
-                   initial_cid_name=h("caller-caller-id-name"),
-                   initial_cid_num=h("caller-caller-id-number"),
-                   initial_ip_addr=h("caller-network-addr"),
-                   initial_dest=h("caller-destination-number"),
-                   initial_dialplan=h("caller-dialplan"), initial_context=h("caller-context"))
+        row.update(uuid=h("Unique-ID"), direction=h("Call-Direction"),
+                   created=h("Event-Date-Local"), created_epoch=str(self.clock.epoch()),
+                   name=h("Channel-Name"), state=h("Channel-State"),
+                   callstate=h("Channel-Call-State"), dialplan=h("Caller-Dialplan"),
+                   context=h("Caller-Context"), hostname=self.hostname,
+                   initial_cid_name=h("Caller-Caller-ID-Name"),
+                   initial_cid_num=h("Caller-Caller-ID-Number"),
+                   initial_ip_addr=h("Caller-Network-Addr"),
+                   initial_dest=h("Caller-Destination-Number"),
+                   initial_dialplan=h("Caller-Dialplan"), initial_context=h("Caller-Context"))
         self._later(lambda: self.channels.__setitem__(row["uuid"], row))
 
     def _on_channel_destroy(self, event: OutEvent, h: _Getter) -> None:
-        uuid = h("unique-id")
+        uuid = h("Unique-ID")
 
         def delete_calls() -> None:
             self.calls[:] = [c for c in self.calls
@@ -155,7 +155,7 @@ class SqlMirror:
         self.channels.pop(uuid, None)
 
     def _on_channel_uuid(self, event: OutEvent, h: _Getter) -> None:
-        old, new = h("old-unique-id"), h("unique-id")
+        old, new = h("Old-Unique-ID"), h("Unique-ID")
 
         def op() -> None:
             row = self.channels.pop(old, None)
@@ -168,61 +168,61 @@ class SqlMirror:
         self._later(op, UPDATES)
 
     def _codecs(self, event: OutEvent, h: _Getter) -> None:
-        self._update(h("unique-id"), read_codec=h("channel-read-codec-name"),
-                     read_rate=h("channel-read-codec-rate"),
-                     read_bit_rate=h("channel-read-codec-bit-rate"),
-                     write_codec=h("channel-write-codec-name"),
-                     write_rate=h("channel-write-codec-rate"),
-                     write_bit_rate=h("channel-write-codec-bit-rate"))
+        self._update(h("Unique-ID"), read_codec=h("Channel-Read-Codec-Name"),
+                     read_rate=h("Channel-Read-Codec-Rate"),
+                     read_bit_rate=h("Channel-Read-Codec-Bit-Rate"),
+                     write_codec=h("Channel-Write-Codec-Name"),
+                     write_rate=h("Channel-Write-Codec-Rate"),
+                     write_bit_rate=h("Channel-Write-Codec-Bit-Rate"))
 
     _on_channel_answer = _codecs
     _on_channel_progress_media = _codecs
     _on_codec = _codecs
 
     def _on_channel_execute(self, event: OutEvent, h: _Getter) -> None:
-        self._update(h("unique-id"), application=h("application"),
-                     application_data=h("application-data"),
-                     presence_id=h("channel-presence-id"), presence_data=h("channel-presence-data"))
+        self._update(h("Unique-ID"), application=h("Application"),
+                     application_data=h("Application-Data"),
+                     presence_id=h("Channel-Presence-ID"), presence_data=h("Channel-Presence-Data"))
 
     def _on_channel_originate(self, event: OutEvent, h: _Getter) -> None:
-        self._update(h("unique-id"), presence_id=h("channel-presence-id"),
-                     presence_data=h("channel-presence-data"), call_uuid=h("channel-call-uuid"))
+        self._update(h("Unique-ID"), presence_id=h("Channel-Presence-ID"),
+                     presence_data=h("Channel-Presence-Data"), call_uuid=h("Channel-Call-UUID"))
 
     def _on_call_update(self, event: OutEvent, h: _Getter) -> None:
-        self._update(h("unique-id"), callee_name=h("caller-callee-id-name"),
-                     callee_num=h("caller-callee-id-number"),
-                     sent_callee_name=h("sent-callee-id-name"),
-                     sent_callee_num=h("sent-callee-id-number"), callee_direction=h("direction"),
-                     cid_name=h("caller-caller-id-name"), cid_num=h("caller-caller-id-number"))
+        self._update(h("Unique-ID"), callee_name=h("Caller-Callee-ID-Name"),
+                     callee_num=h("Caller-Callee-ID-Number"),
+                     sent_callee_name=h("Sent-Callee-ID-Name"),
+                     sent_callee_num=h("Sent-Callee-ID-Number"), callee_direction=h("Direction"),
+                     cid_name=h("Caller-Caller-ID-Name"), cid_num=h("Caller-Caller-ID-Number"))
 
     def _on_channel_callstate(self, event: OutEvent, h: _Getter) -> None:
-        if h("channel-call-state-number") not in ("0", "7", ""):
-            self._update(h("unique-id"), callstate=h("channel-call-state"))
+        if h("Channel-Call-State-Number") not in ("0", "7", ""):
+            self._update(h("Unique-ID"), callstate=h("Channel-Call-State"))
 
     def _on_channel_state(self, event: OutEvent, h: _Getter) -> None:
-        number = h("channel-state-number")
+        number = h("Channel-State-Number")
         if number in ("", "0", "1", "10", "11", "12"):
             return
         if number == "2":
-            self._update(h("unique-id"), state=h("channel-state"),
-                         cid_name=h("caller-caller-id-name"), cid_num=h("caller-caller-id-number"),
-                         callee_name=h("caller-callee-id-name"),
-                         callee_num=h("caller-callee-id-number"),
-                         sent_callee_name=h("sent-callee-id-name"),
-                         sent_callee_num=h("sent-callee-id-number"),
-                         ip_addr=h("caller-network-addr"), dest=h("caller-destination-number"),
-                         dialplan=h("caller-dialplan"), context=h("caller-context"),
-                         presence_id=h("channel-presence-id"),
-                         presence_data=h("channel-presence-data"))
+            self._update(h("Unique-ID"), state=h("Channel-State"),
+                         cid_name=h("Caller-Caller-ID-Name"), cid_num=h("Caller-Caller-ID-Number"),
+                         callee_name=h("Caller-Callee-ID-Name"),
+                         callee_num=h("Caller-Callee-ID-Number"),
+                         sent_callee_name=h("Sent-Callee-ID-Name"),
+                         sent_callee_num=h("Sent-Callee-ID-Number"),
+                         ip_addr=h("Caller-Network-Addr"), dest=h("Caller-Destination-Number"),
+                         dialplan=h("Caller-Dialplan"), context=h("Caller-Context"),
+                         presence_id=h("Channel-Presence-ID"),
+                         presence_data=h("Channel-Presence-Data"))
         else:
-            self._update(h("unique-id"), state=h("channel-state"))
+            self._update(h("Unique-ID"), state=h("Channel-State"))
 
     def _on_channel_bridge(self, event: OutEvent, h: _Getter) -> None:
-        a_uuid, b_uuid = h("bridge-a-unique-id"), h("bridge-b-unique-id")
+        a_uuid, b_uuid = h("Bridge-A-Unique-ID"), h("Bridge-B-Unique-ID")
         if not a_uuid or not b_uuid:
-            a_uuid, b_uuid = h("caller-unique-id"), h("other-leg-unique-id")
-        call_uuid = h("channel-call-uuid")
-        call = {"call_uuid": call_uuid, "call_created": h("event-date-local"),
+            a_uuid, b_uuid = h("Caller-Unique-ID"), h("Other-Leg-Unique-ID")
+        call_uuid = h("Channel-Call-UUID")
+        call = {"call_uuid": call_uuid, "call_created": h("Event-Date-Local"),
                 "call_created_epoch": str(self.clock.epoch()), "caller_uuid": a_uuid,
                 "callee_uuid": b_uuid, "hostname": self.hostname}
 
@@ -234,7 +234,7 @@ class SqlMirror:
         self._later(lambda: self.calls.append(call))
 
     def _on_channel_unbridge(self, event: OutEvent, h: _Getter) -> None:
-        caller, call_uuid = h("caller-unique-id"), h("channel-call-uuid")
+        caller, call_uuid = h("Caller-Unique-ID"), h("Channel-Call-UUID")
 
         def update() -> None:
             for row in self.channels.values():
@@ -254,16 +254,16 @@ class SqlMirror:
         self._later(op, UPDATES)
 
     def _on_add_schedule(self, event: OutEvent, h: _Getter) -> None:
-        task_id = h("task-id")
+        task_id = h("Task-ID")
         if not task_id:
             return
-        row = {"task_id": task_id, "task_desc": h("task-desc"), "task_group": h("task-group"),
-               "task_runtime": h("task-runtime"), "task_sql_manager": h("task-sql_manager") or "0",
+        row = {"task_id": task_id, "task_desc": h("Task-Desc"), "task_group": h("Task-Group"),
+               "task_runtime": h("Task-Runtime"), "task_sql_manager": h("task-sql_manager") or "0",
                "hostname": self.hostname}
         self._later(lambda: self.tasks.__setitem__(int(task_id), row), lag=self.lag)
 
     def _on_del_schedule(self, event: OutEvent, h: _Getter) -> None:
-        task_id = h("task-id")
+        task_id = h("Task-ID")
         if task_id.isdigit():
             self._later(lambda: self._drop_task(int(task_id)), lag=self.lag)
 
@@ -273,22 +273,23 @@ class SqlMirror:
     _on_exe_schedule = _on_del_schedule
 
     def _on_re_schedule(self, event: OutEvent, h: _Getter) -> None:
-        task_id = h("task-id")
+        task_id = h("Task-ID")
         if task_id.isdigit():
             self._later(lambda: self.tasks.get(int(task_id), {}).update(
-                task_desc=h("task-desc"), task_group=h("task-group"),
-                task_runtime=h("task-runtime")), lag=self.lag)
+                task_desc=h("Task-Desc"), task_group=h("Task-Group"),
+                task_runtime=h("Task-Runtime")), lag=self.lag)
 
 
 class _Getter:
-    """switch_event_get_header_nil: first header of a name, case-insensitive, "" if absent."""
+    """switch_event_get_header_nil: first header of a name, case-insensitive, "" if absent.
 
-    __slots__ = ("_headers",)
+    Names are written as the emulator's events spell them (the exact lookup is the fast one).
+    """
+
+    __slots__ = ("_event",)
 
     def __init__(self, event: OutEvent) -> None:
-        self._headers: dict[str, str] = {}
-        for key, value in event.headers:
-            self._headers.setdefault(key.lower(), value)
+        self._event = event
 
     def __call__(self, name: str) -> str:
-        return self._headers.get(name, "")
+        return self._event.first(name) or ""

@@ -15,6 +15,7 @@ What the wire looks like (tests/fixtures/freeswitch/README.txt, mod_event_socket
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -296,11 +297,18 @@ def parse_event(message: Message) -> Event:
 
 # --------------------------------------------------------------------------- encoding
 
-# switch_utils.h SWITCH_URL_UNSAFE; bytes below ' ' and above '~' are escaped too.
-_URL_UNSAFE = frozenset(b"\r\n #%&+:;<=>?@[\\]^`{|}\"")
-_HEX = b"0123456789ABCDEF"
+# switch_utils.h SWITCH_URL_UNSAFE; bytes below ' ' and above '~' are escaped too, and a '%'
+# unless two UPPERCASE hex digits follow it (no double encoding).
+_ESCAPE = rb'%(?![0-9A-F]{2})|[^\x20-\x7e]|[ #&+:;<=>?@\[\\\]^`{|}"]'
+_ESCAPE_BYTES = re.compile(_ESCAPE)
+_ESCAPE_TEXT = re.compile(_ESCAPE.decode("ascii"))
 
 
+def _percent(match: re.Match[bytes]) -> bytes:
+    return b"%%%02X" % match.group()[0]
+
+
+@functools.lru_cache(maxsize=1 << 16)  # an event repeats its channel's values, calls repeat
 def url_encode(value: str) -> str:
     """switch_url_encode as switch_event_serialize calls it (switch_utils.c).
 
@@ -308,17 +316,10 @@ def url_encode(value: str) -> str:
     and the like literal. It does not double-encode: a ``%`` already followed by two
     UPPERCASE hex digits is copied as it is (switch_url_encode_opt with double_encode off).
     """
+    if _ESCAPE_TEXT.search(value) is None:  # most values: nothing to escape
+        return value
     raw = value.encode("utf-8", errors="surrogateescape")
-    out = bytearray()
-    size = len(raw)
-    for i, byte in enumerate(raw):
-        if byte == 0x25 and i + 2 < size and raw[i + 1] in _HEX and raw[i + 2] in _HEX:
-            out.append(byte)
-        elif byte < 0x20 or byte > 0x7E or byte in _URL_UNSAFE:
-            out += b"%%%c%c" % (_HEX[byte >> 4], _HEX[byte & 15])
-        else:
-            out.append(byte)
-    return out.decode("ascii")
+    return _ESCAPE_BYTES.sub(_percent, raw).decode("ascii")
 
 
 def _body_bytes(body: str | bytes | None) -> bytes | None:

@@ -14,6 +14,10 @@ from . import captures
 from .fidelity import UUID, Client, Roles, expectations, satisfied
 
 PERIODIC_KEYS = ("ev:HEARTBEAT", "ev:RE_SCHEDULE")
+# FreeSWITCH's SQL write lag as the captures show it. The tests run the emulator with a longer
+# lag (test_fidelity.FAST) so that a slow test machine cannot make a write visible early; the
+# replay skips the emulator's lag wherever the capture's client waited this long.
+CAPTURED_SQL_LAG = 0.2
 
 _SENT = re.compile(r"^#### >>> SENT t=([\d.]+) len=(\d+)$")
 _RECV = re.compile(r"^#### <<< RECV msg#(\d+) t=([\d.]+) ")
@@ -84,7 +88,7 @@ class Replay:
                     self.on_note(step.text)
                 continue
             lag = self.emulator.settings.sql_lag
-            if lag and step.gap >= lag:
+            if lag and step.gap >= CAPTURED_SQL_LAG:
                 # The capture's client sat idle longer than the core database's write lag:
                 # skip that time rather than sleep it (what it then asks for is up to date).
                 self.emulator.advance_clock(lag)

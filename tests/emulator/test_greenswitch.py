@@ -10,7 +10,7 @@ import gevent.event
 import greenswitch
 import pytest
 
-from agent.emulator import Emulator
+from agent.emulator import CallHandle, Emulator
 
 from .test_fidelity import FAST
 
@@ -42,12 +42,12 @@ def test_connects_and_runs_commands(esl: greenswitch.InboundESL) -> None:
 def test_receives_call_events(emulator: Emulator, esl: greenswitch.InboundESL) -> None:
     seen: dict[str, list[greenswitch.esl.ESLEvent]] = {}
     hung_up = gevent.event.Event()
-    b_leg: list[str] = []  # the call's -b leg, known once place_call's handle has it
+    placed: list[CallHandle] = []  # its -b leg's uuid is known before that leg's first event
 
     def record(event: greenswitch.esl.ESLEvent) -> None:
         seen.setdefault(event.headers["Event-Name"], []).append(event)
-        if (event.headers["Event-Name"] == "CHANNEL_HANGUP_COMPLETE"
-                and event.headers["Unique-ID"] in b_leg):
+        if (event.headers["Event-Name"] == "CHANNEL_HANGUP_COMPLETE" and placed
+                and event.headers["Unique-ID"] == placed[0].uuid):
             hung_up.set()
     for name in ("CHANNEL_CREATE", "CHANNEL_ANSWER", "CHANNEL_PARK", "CHANNEL_HANGUP_COMPLETE"):
         esl.register_handle(name, record)
@@ -55,9 +55,7 @@ def test_receives_call_events(emulator: Emulator, esl: greenswitch.InboundESL) -
 
     call = emulator.place_call(account="1001", destination="2001", context="default",
                                talk_seconds=0.2)
-    call.wait_hangup(timeout=10)
-    assert call.uuid is not None
-    b_leg.append(call.uuid)
+    placed.append(call)
     assert hung_up.wait(timeout=10)  # greenswitch's greenlets run (in order) while this waits
     parked = [e for e in seen["CHANNEL_PARK"] if e.headers["Unique-ID"] == call.uuid]
     assert parked and parked[0].headers["variable_cgr_account"] == "1001"
