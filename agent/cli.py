@@ -189,8 +189,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_placeholder(sub, "demo", "emulated FreeSWITCH placing calls against callmeter "
                                   "(not implemented yet)")
-    _add_placeholder(sub, "emulator", "run the FreeSWITCH event-socket emulator alone "
-                                      "(not implemented yet)")
+    from .emulator.cli import add_emulator_arguments, run_emulator
+
+    emu = sub.add_parser(
+        "emulator", help="run the FreeSWITCH event-socket emulator alone",
+        description="A FreeSWITCH 1.11 event socket (inbound ESL) with emulated channels, "
+                    "for trying callmeter and any ESL client without a switch. It accepts "
+                    "originate from any client, e.g. `api originate {cgr_account=1001,"
+                    "cgr_reqtype=*prepaid}loopback/1002/callmeter_prepaid &park()`, and runs "
+                    "until SIGTERM or SIGINT.")
+    add_emulator_arguments(emu)
+    emu.set_defaults(func=run_emulator)
     return parser
 
 
