@@ -58,12 +58,12 @@ def scenarios(quick: bool) -> list[Scenario]:
     return [
         Scenario("1001", Decimal("0.08") * scale, 20 * scale, "*prepaid",
                  f"cut off after {8 * scale} s: credit for {8 * scale} s only"),
-        Scenario("1002", Decimal("1.00"), 5 * scale, "*prepaid",
-                 f"completes {5 * scale} s, pays {Decimal('0.05') * scale}"),
+        Scenario("1002", Decimal("1.00"), 5.5 * scale, "*prepaid",
+                 f"completes {5.5 * scale:g} s, pays {Decimal('0.06') * scale} (started seconds)"),
         Scenario("1003", Decimal("0"), 10, "*prepaid", "rejected at park: no credit"),
         Scenario("1009", None, 10, "*prepaid", "rejected at park: unknown account"),
-        Scenario("1004", Decimal("0"), 4 * scale, "*postpaid",
-                 "postpaid: allowed, charged after the call (goes negative)"),
+        Scenario("1004", Decimal("0"), 4.5 * scale, "*postpaid",
+                 f"postpaid: allowed, charged {Decimal('0.05') * scale} after the call"),
     ]
 
 
@@ -83,8 +83,11 @@ def run(args: argparse.Namespace) -> int:
     from .config import Address
     from .emulator import Emulator
 
-    listen = Address.parse(args.listen)
-    with Emulator(password=args.password, host=listen.host, port=listen.port) as emulator:
+    host, _, port = args.listen.rpartition(":")
+    if args.listen != "127.0.0.1:0":
+        listen = Address.parse(args.listen)
+        host, port = listen.host, str(listen.port)
+    with Emulator(password=args.password, host=host, port=int(port)) as emulator:
         print(f"emulated FreeSWITCH listening on {emulator.host}:{emulator.port}")
         with _callmeter(args, emulator) as server:
             client = RpcClient(server, timeout=10)
