@@ -58,12 +58,12 @@ def scenarios(quick: bool) -> list[Scenario]:
     return [
         Scenario("1001", Decimal("0.08") * scale, 20 * scale, "*prepaid",
                  f"cut off after {8 * scale} s: credit for {8 * scale} s only"),
-        Scenario("1002", Decimal("1.00"), 5.5 * scale, "*prepaid",
-                 f"completes {5.5 * scale:g} s, pays {Decimal('0.06') * scale} (started seconds)"),
+        Scenario("1002", Decimal("1.00"), 5.5, "*prepaid",
+                 "completes 5.5 s, pays 0.06 (6 started seconds)"),
         Scenario("1003", Decimal("0"), 10, "*prepaid", "rejected at park: no credit"),
         Scenario("1009", None, 10, "*prepaid", "rejected at park: unknown account"),
-        Scenario("1004", Decimal("0"), 4.5 * scale, "*postpaid",
-                 f"postpaid: allowed, charged {Decimal('0.05') * scale} after the call"),
+        Scenario("1004", Decimal("0"), 4.5, "*postpaid",
+                 "postpaid: allowed, charged 0.05 after the call"),
     ]
 
 
