@@ -32,6 +32,8 @@ from .trigger_watch import DebitWatcher
 log = logging.getLogger(__name__)
 
 #: rals.max_computed_usage defaults, by ToR (``*any`` for the others).
+#: A MaxDebit that may answer in one debit, or None (charging.max_debit_one_pass).
+OnePass = Callable[[Account, Tariffs, str, DebitWatcher], CallCost | None]
 MAX_COMPUTED_USAGE = {"*any": 189 * HOUR, "*voice": 72 * HOUR, "*data": 107374182400,
                       "*sms": 10000, "*mms": 10000}
 TARIFF_CHECK_NS = 1_000_000_000
@@ -148,12 +150,19 @@ class Engine(ActionSide):
     def max_debit(self, cd: CallDescriptor, *, debit_id: str) -> CallCost:
         """Responder.MaxDebit: charge as much of the call as the account can pay."""
         cd = self.prepare(cd)
+        settings = self.settings
+
+        def one_pass(acc: Account, tariffs: Tariffs, uuid: str,
+                     watcher: DebitWatcher) -> CallCost | None:
+            return charging.max_debit_one_pass(acc, tariffs, cd, settings, new_uuid=uuid,
+                                               watcher=watcher)
+
         return self._charge(cd, debit_id, lambda acc, tariffs, uuid, watcher: charging.max_debit(
-            acc, tariffs, cd, self.settings, new_uuid=uuid, watcher=watcher))
+            acc, tariffs, cd, settings, new_uuid=uuid, watcher=watcher), one_pass)
 
     def _charge(self, cd: CallDescriptor, debit_id: str,
                 operation: Callable[[Account, Tariffs, str, DebitWatcher | None], CallCost],
-                ) -> CallCost:
+                one_pass: OnePass | None = None) -> CallCost:
         tariffs = self.tariffs()
         now = self.now_ns()
         uuid = self.new_id()
@@ -166,8 +175,17 @@ class Engine(ActionSide):
             account = self._load(doc, cd.account_key)
             watcher = None if prep is None else self.debit_watcher(
                 account, now, prep, cd.Category, cd.Destination)
+            cc = None
+            if (one_pass is not None and prep is not None and watcher is not None
+                    and charging.one_pass_applies(account, cd, watcher)):
+                cc = one_pass(account, tariffs, uuid, watcher)
+                if cc is None:  # the account changed on the way: start again from the doc
+                    account = self._load(doc, cd.account_key)
+                    watcher = self.debit_watcher(account, now, prep, cd.Category,
+                                                 cd.Destination)
             watched[:] = [] if watcher is None else [watcher]
-            cc = operation(account, tariffs, uuid, watcher)
+            if cc is None:
+                cc = operation(account, tariffs, uuid, watcher)
             if cd.PerformRounding and not cd.DryRun:
                 charging.perform_rounding(account, cc, self.settings)
             if self.remove_expired and not cd.DryRun and cc.Timespans:
