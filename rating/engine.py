@@ -173,8 +173,9 @@ class Engine(ActionSide):
         def txn(doc: JSON | None) -> Commit:
             nonce = self.new_id()
             account = self._load(doc, cd.account_key)
-            watcher = None if prep is None else self.debit_watcher(
-                account, now, prep, cd.Category, cd.Destination)
+            # an account without triggers gives its watcher nothing to do: none is made
+            watcher = None if prep is None or not account.ActionTriggers else \
+                self.debit_watcher(account, now, prep, cd.Category, cd.Destination)
             cc = None
             if (one_pass is not None and prep is not None and watcher is not None
                     and charging.one_pass_applies(account, cd, watcher)):
@@ -192,7 +193,8 @@ class Engine(ActionSide):
                 account.remove_expired(now)  # as CGRateS does after counting a debit
             cc.AccountSummary = account.summary()
             live[:] = [(nonce, cc)]
-            result = {**self._result(cc), "Nonce": nonce}
+            result = self._result(cc)
+            result["Nonce"] = nonce
             if cd.DryRun:
                 return Commit.keep(result)
             account.UpdateTime = now
