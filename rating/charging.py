@@ -203,12 +203,15 @@ class Probe:
 
 
 def probe(account: Account, tariffs: Tariffs, cd: CallDescriptor, settings: Settings, *,
-          new_uuid: str) -> Probe:
-    """GetMaxSessionTime's dry run and its walk over the increments (SPEC.md C.4)."""
+          new_uuid: str, spare: bool = False) -> Probe:
+    """GetMaxSessionTime's dry run and its walk over the increments (SPEC.md C.4).
+
+    The dry run changes a clone of the account, or the account itself when it is `spare`
+    (the caller throws it away)."""
     if account.AllowNegative:
         return Probe(-1, account)
     initial = cd.duration
-    clone = account.clone()
+    clone = account if spare else account.clone()
     default = next((b for b in clone.BalanceMap.get(MONETARY, ()) if b.ID == "*default"), None)
     default_uuid = new_uuid if default is None else default.Uuid
     budget = money.ZERO if default is None else default.Value
@@ -240,10 +243,11 @@ def _walk_increments(cd: CallDescriptor, cc: CallCost, default_uuid: str, budget
 
 
 def max_session_time(account: Account, tariffs: Tariffs, cd: CallDescriptor,
-                     settings: Settings, *, new_uuid: str) -> int:
-    """How long the call may last (ns): a dry-run debit on a clone, walked increment by
-    increment (SPEC.md C.4). -1 when the account may go negative; 0 with no credit."""
-    return probe(account, tariffs, cd, settings, new_uuid=new_uuid).allowed
+                     settings: Settings, *, new_uuid: str, spare: bool = False) -> int:
+    """How long the call may last (ns): a dry-run debit on a clone (on the account itself
+    when it is `spare`), walked increment by increment (SPEC.md C.4). -1 when the account
+    may go negative; 0 with no credit."""
+    return probe(account, tariffs, cd, settings, new_uuid=new_uuid, spare=spare).allowed
 
 
 def _above_max_rate(cd: CallDescriptor, ts: TimeSpan) -> bool:

@@ -257,13 +257,13 @@ def debit_money(state: DebitState, b: Balance) -> list[TimeSpan] | None:
     cd = state.cd
     if not balance_active(b, cd.TimeStart, cd.tz):
         return None
-    subject = b.RatingSubject if priced_subject(b.RatingSubject) else cd.Subject
+    own_rating = priced_subject(b.RatingSubject)
+    subject = b.RatingSubject if own_rating else cd.Subject
     spans = price(state.tariffs, state.stretch(subject), state.decimals)
     go_on, charge = _take_fee(state, spans)
     if not go_on:
         return None
     paid: list[TimeSpan] = []
-    own_rating = priced_subject(b.RatingSubject)
     for span in spans:
         runs, stopped = _pay_span_money(state, b, span, own_rating)
         span.increments = runs

@@ -68,9 +68,11 @@ class Engine(ActionSide):
         """The injected clock, in epoch nanoseconds."""
         return to_ns(self.clock())
 
-    def tariffs(self) -> Tariffs:
-        """The compiled tariffs; the store's version is checked at most once a second."""
-        now = self.now_ns()
+    def tariffs(self, now: int | None = None) -> Tariffs:
+        """The compiled tariffs; the store's version is checked at most once a second
+        (`now`: the clock's reading, when the caller has it already)."""
+        if now is None:
+            now = self.now_ns()
         if self._tariffs is None or now - self._checked_at >= TARIFF_CHECK_NS:
             self._checked_at = now
             meta = self.store.get(META, VERSION_ID)
@@ -138,7 +140,7 @@ class Engine(ActionSide):
         cd = self.prepare(cd)
         account = self._load(self.store.get_account(cd.account_key), cd.account_key)
         return charging.max_session_time(account, self.tariffs(), cd, self.settings,
-                                         new_uuid=self.new_id())
+                                         new_uuid=self.new_id(), spare=True)
 
     def debit(self, cd: CallDescriptor, *, debit_id: str) -> CallCost:
         """Responder.Debit: charge the whole call (the *default balance may go negative)."""
@@ -163,8 +165,8 @@ class Engine(ActionSide):
     def _charge(self, cd: CallDescriptor, debit_id: str,
                 operation: Callable[[Account, Tariffs, str, DebitWatcher | None], CallCost],
                 one_pass: OnePass | None = None) -> CallCost:
-        tariffs = self.tariffs()
         now = self.now_ns()
+        tariffs = self.tariffs(now)
         uuid = self.new_id()
         live: list[tuple[str, CallCost]] = []
         watched: list[DebitWatcher] = []
