@@ -31,9 +31,9 @@ from .trigger_watch import DebitWatcher
 
 log = logging.getLogger(__name__)
 
-#: rals.max_computed_usage defaults, by ToR (``*any`` for the others).
 #: A MaxDebit that may answer in one debit, or None (charging.max_debit_one_pass).
 OnePass = Callable[[Account, Tariffs, str, DebitWatcher], CallCost | None]
+#: rals.max_computed_usage defaults, by ToR (``*any`` for the others).
 MAX_COMPUTED_USAGE = {"*any": 189 * HOUR, "*voice": 72 * HOUR, "*data": 107374182400,
                       "*sms": 10000, "*mms": 10000}
 TARIFF_CHECK_NS = 1_000_000_000
