@@ -1,7 +1,9 @@
 """Rating benchmark: GetCost/s, MaxDebit/s, memory of a 100,000-prefix plan, prefix lookup.
 
 Run by hand (one core): ``python bench/rating.py [--quick]``. Prints one JSON object per
-measurement on stdout. Uses the in-memory store, so store I/O is not measured.
+measurement on stdout. ``--compare DIR`` measures this checkout and another one (say a
+``git worktree`` of main) alternately, round after round, and prints the best rate of
+each and their ratio: on a shared machine only such ratios mean much.
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ import argparse
 import gc
 import itertools
 import json
+import os
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -22,29 +26,37 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+if "--root" in sys.argv:  # measure another checkout's rating package with this script
+    ROOT = Path(sys.argv[sys.argv.index("--root") + 1]).resolve()
 sys.path.insert(0, str(ROOT))
 
 from rating import charging, costdoc  # noqa: E402
 from rating.accounts import Account  # noqa: E402
 from rating.calldesc import CallDescriptor  # noqa: E402
 from rating.engine import Engine  # noqa: E402
-from rating.store.base import Commit  # noqa: E402
+from rating.store.base import Commit, Store  # noqa: E402
 from rating.store.memory import MemoryStore  # noqa: E402
+from rating.store.sqlite import SqliteStore  # noqa: E402
 from rating.tariffdocs import compile_tariffs  # noqa: E402
 from rating.tariffs import RatingPlan, Tariffs  # noqa: E402
 from rating.timeutil import SECOND, parse_rfc3339  # noqa: E402
 
 TUTORIAL = ROOT / "conf" / "tariffplans" / "tutorial"
+TUTORIAL_NUMBERS = ["1002", "1003", "1004", "1005"]
 START = parse_rfc3339("2014-08-04T13:00:00Z")[0]
+ACCOUNT = "cgrates.org:1001"
+#: Measurements of one plan, in the order they run (``--only`` picks some).
+PLAN_BENCHES = ["get_cost", "max_debit", "max_debit_core", "store_transaction",
+                "max_session_time", "max_debit_triggers", "max_debit_sqlite"]
 
 
 def emit(**fields: object) -> None:
     print(json.dumps(fields), flush=True)
 
 
-def engine_for(folder: Path) -> Engine:
+def engine_for(folder: Path, store: Store | None = None) -> Engine:
     ids = itertools.count()
-    engine = Engine(MemoryStore(), clock=lambda: datetime(2024, 1, 1, tzinfo=UTC),
+    engine = Engine(store or MemoryStore(), clock=lambda: datetime(2024, 1, 1, tzinfo=UTC),
                     new_id=lambda: f"id{next(ids)}")
     report = engine.load_folder(str(folder))
     if not report.ok:
@@ -70,7 +82,7 @@ def calls(numbers: list[str], count: int, seconds: Callable[[int], int]) -> list
 
 
 def rate(fn: Callable[[int], object], seconds: float) -> tuple[float, int]:
-    """Calls per second of fn(i) over about `seconds` (after a short warm-up)."""
+    """Calls per second (CPU time) of fn(i) over about `seconds` (after a short warm-up)."""
     for i in range(50):
         fn(i)
     count = 0
@@ -83,28 +95,72 @@ def rate(fn: Callable[[int], object], seconds: float) -> tuple[float, int]:
     return count / (time.process_time() - begin), count
 
 
-def bench_plan(name: str, engine: Engine, numbers: list[str], seconds: float) -> None:
-    rnd = random.Random(5)
-    cds = calls(numbers, 2000, lambda i: rnd.randint(1, 3600))
-    per_s, n = rate(lambda i: engine.get_cost(cds[i % len(cds)]), seconds)
-    emit(bench="get_cost", plan=name, per_second=round(per_s), calls=n)
-
-    def topup(doc: object) -> Commit:
-        return Commit({"ID": "cgrates.org:1001", "BalanceMap": {"*monetary": [
+def topup(engine: Engine) -> None:
+    """Plenty of money on the benchmark account (a raw document: any version reads it)."""
+    def fn(doc: object) -> Commit:
+        return Commit({"ID": ACCOUNT, "BalanceMap": {"*monetary": [
             {"Uuid": "m", "ID": "*default", "Value": "1000000000", "Weight": "10"}]}}, None)
 
-    engine.store.transact("cgrates.org:1001", topup)
+    engine.store.transact(ACCOUNT, fn)
+
+
+def watch(engine: Engine) -> None:
+    """A *min_balance trigger and a *max_event_counter counter that never fire."""
+    engine.set_actions("WARN", [{"Identifier": "*log", "Weight": Decimal(1)}])
+    for unique, kind, value in (("low", "*min_balance", 1), ("spent", "*max_event_counter",
+                                                              10**12)):
+        engine.set_account_action_triggers("cgrates.org", "1001", "G", unique, {
+            "ThresholdType": kind, "ThresholdValue": Decimal(value),
+            "BalanceType": "*monetary", "ActionsID": "WARN"})
+
+
+def bench_plan(name: str, engine: Engine, numbers: list[str], seconds: float,
+               only: list[str], folder: Path) -> None:
+    rnd = random.Random(5)
+    cds = calls(numbers, 2000, lambda i: rnd.randint(1, 3600))
     chunks = calls(numbers, 2000, lambda i: 10)
-    per_s, n = rate(lambda i: engine.max_debit(chunks[i % len(chunks)], debit_id=f"d{i}"),
-                    seconds)
-    emit(bench="max_debit", plan=name, per_second=round(per_s), calls=n)
-    bench_core(name, engine, chunks, seconds)
+    topup(engine)
+
+    def max_debit(eng: Engine) -> Callable[[int], object]:
+        return lambda i: eng.max_debit(chunks[i % len(chunks)], debit_id=f"d{i}")
+
+    for bench in only:
+        extra: dict[str, object] = {}
+        if bench == "get_cost":
+            per_s, n = rate(lambda i: engine.get_cost(cds[i % len(cds)]), seconds)
+        elif bench == "max_debit":
+            per_s, n = rate(max_debit(engine), seconds)
+        elif bench == "max_session_time":
+            per_s, n = rate(lambda i: engine.max_session_time(chunks[i % len(chunks)]),
+                            seconds)
+        elif bench in ("max_debit_core", "store_transaction"):
+            per_s, n, extra = bench_core(bench, engine, chunks, seconds)
+        elif bench == "max_debit_triggers":
+            watched = engine_for(folder)
+            topup(watched)
+            watch(watched)
+            per_s, n = rate(max_debit(watched), seconds)
+        elif bench == "max_debit_sqlite":
+            with tempfile.TemporaryDirectory() as tmp:
+                store = SqliteStore(Path(tmp) / "bench.db")
+                try:
+                    on_disk = engine_for(folder, store)
+                    topup(on_disk)
+                    wall = time.perf_counter()
+                    per_s, n = rate(max_debit(on_disk), seconds)
+                    extra = {"wall_per_second": round(n / (time.perf_counter() - wall))}
+                finally:
+                    store.close()
+        else:
+            continue
+        emit(bench=bench, plan=name, per_second=round(per_s), calls=n, **extra)
 
 
-def bench_core(name: str, engine: Engine, chunks: list[CallDescriptor], seconds: float) -> None:
-    """MaxDebit's transaction function alone, then the store's cost for the same documents."""
+def bench_core(bench: str, engine: Engine, chunks: list[CallDescriptor],
+               seconds: float) -> tuple[float, int, dict[str, object]]:
+    """MaxDebit's transaction function alone, or the store's cost for the same documents."""
     tariffs = engine.tariffs()
-    state: dict[str, Any] = {"doc": engine.store.get_account("cgrates.org:1001"), "result": None}
+    state: dict[str, Any] = {"doc": engine.store.get_account(ACCOUNT), "result": None}
 
     def core(i: int) -> object:
         account = Account.from_doc(state["doc"])
@@ -117,16 +173,15 @@ def bench_core(name: str, engine: Engine, chunks: list[CallDescriptor], seconds:
         return cc
 
     per_s, n = rate(core, seconds)
-    emit(bench="max_debit_core", plan=name, per_second=round(per_s), calls=n)
+    if bench == "max_debit_core":
+        return per_s, n, {}
 
     def commit(doc: object) -> Commit:
         return Commit(state["doc"], state["result"])
 
-    per_s, n = rate(lambda i: engine.store.transact("cgrates.org:1001", commit, f"s{i}"),
-                    seconds)
-    emit(bench="store_transaction", plan=name, per_second=round(per_s),
-         result_bytes=len(json.dumps(state["result"])),
-         account_bytes=len(json.dumps(state["doc"])), calls=n)
+    per_s, n = rate(lambda i: engine.store.transact(ACCOUNT, commit, f"s{i}"), seconds)
+    return per_s, n, {"result_bytes": len(json.dumps(state["result"])),
+                      "account_bytes": len(json.dumps(state["doc"]))}
 
 
 Docs = dict[str, dict[str, dict[str, Any]]]
@@ -211,23 +266,69 @@ def bench_lookup(sizes: list[int], seconds: float) -> None:
              lookups=n)
 
 
+def run_plans(plans: list[str], seconds: float, only: list[str]) -> None:
+    """The per-plan measurements (and, for the big plan, how long it takes to load)."""
+    if "tutorial" in plans:
+        bench_plan("tutorial", engine_for(TUTORIAL), TUTORIAL_NUMBERS, seconds, only,
+                   TUTORIAL)
+    if "100k_prefixes" in plans:
+        docs, numbers = big_plan_docs(100_000)
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = write_csv(docs, Path(tmp) / "big")
+            begin = time.process_time()
+            engine = engine_for(folder)
+            emit(bench="load_folder", prefixes=100_000,
+                 seconds=round(time.process_time() - begin, 2))
+            bench_plan("100k_prefixes", engine, numbers, seconds, only, folder)
+
+
+def compare(other: Path, plans: list[str], seconds: float, only: list[str],
+            rounds: int) -> None:
+    """Each measurement in this checkout and in `other` alternately, `rounds` times."""
+    script = str(Path(__file__).resolve())
+    best: dict[tuple[str, str, str], float] = {}
+    for _ in range(rounds):
+        for root in (ROOT, other):
+            for plan in plans:
+                out = subprocess.run(
+                    [sys.executable, script, "--root", str(root), "--plans", plan, "--only",
+                     ",".join(only), "--seconds", str(seconds)],
+                    check=True, capture_output=True, text=True, env=dict(os.environ)).stdout
+                for line in out.splitlines():
+                    row = json.loads(line)
+                    if "per_second" in row:
+                        key = (row["bench"], row["plan"], str(root))
+                        best[key] = max(best.get(key, 0.0), row["per_second"])
+    for (bench, plan, where), per_s in best.items():
+        if where == str(ROOT):
+            base = best.get((bench, plan, str(other)), 0.0)
+            emit(bench=bench, plan=plan, per_second=round(per_s),
+                 baseline_per_second=round(base),
+                 ratio=round(per_s / base, 2) if base else None, rounds=rounds)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="short runs (smoke test)")
+    parser.add_argument("--seconds", type=float, help="CPU seconds per measurement")
+    parser.add_argument("--plans", default="tutorial,100k_prefixes",
+                        help="comma-separated: tutorial, 100k_prefixes")
+    parser.add_argument("--only", default=",".join(PLAN_BENCHES),
+                        help="comma-separated per-plan measurements to run")
+    parser.add_argument("--root", help="checkout whose rating package is measured")
+    parser.add_argument("--compare", type=Path, help="checkout to compare with (alternating)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of --compare")
     args = parser.parse_args()
-    seconds = 0.5 if args.quick else 3.0
-    bench_plan("tutorial", engine_for(TUTORIAL), ["1002", "1003", "1004", "1005"],
-               seconds)
-    docs, numbers = big_plan_docs(100_000)
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = write_csv(docs, Path(tmp) / "big")
-        begin = time.process_time()
-        engine = engine_for(folder)
-        emit(bench="load_folder", prefixes=100_000,
-             seconds=round(time.process_time() - begin, 2))
-    bench_plan("100k_prefixes", engine, numbers, seconds)
-    bench_memory(100_000)
-    bench_lookup([100, 1_000, 10_000, 100_000], seconds / 3)
+    seconds = args.seconds or (0.5 if args.quick else 3.0)
+    plans = args.plans.split(",")
+    only = args.only.split(",")
+    if args.compare:
+        compare(args.compare.resolve(), plans, seconds, only, args.rounds)
+        return
+    run_plans(plans, seconds, only)
+    if args.root is None and args.only == parser.get_default("only") and len(plans) == 2:
+        bench_memory(100_000)
+        bench_lookup([100, 1_000, 10_000, 100_000], seconds / 3)
 
 
 if __name__ == "__main__":

@@ -12,13 +12,34 @@ from typing import Any
 from . import money
 from .balances import GENERIC, META_DEFAULT, MONETARY, Balance, join_map
 from .tariffs import Tariffs
-from .timeutil import format_time
+from .timeutil import ZERO_TIME_NS, format_time
 from .triggers import ActionTrigger, UnitCounter, time_from_json
 
 META_OUT = "*out"
 
 
 _UNSET: Any = object()
+#: UpdateTime texts this process wrote and the instant each stands for (format_time and
+#: time_from_json are inverse for UTC texts), so the next transaction on the account reads
+#: its last write back without parsing the text. Bounded; only GIL-atomic dict operations.
+_WRITTEN_TIMES: dict[str, int | None] = {}
+_WRITTEN_TIMES_MAX = 65_536
+
+
+def _write_time(ns: int | None) -> str:
+    text = format_time(ns)
+    if len(_WRITTEN_TIMES) >= _WRITTEN_TIMES_MAX:
+        _WRITTEN_TIMES.clear()
+    _WRITTEN_TIMES[text] = None if ns is None or ns == ZERO_TIME_NS else ns
+    return text
+
+
+def _read_time(value: Any) -> int | None:
+    if isinstance(value, str):
+        found = _WRITTEN_TIMES.get(value, _UNSET)
+        if found is not _UNSET:
+            return found  # type: ignore[no-any-return]
+    return time_from_json(value)
 
 
 class Account:
@@ -161,7 +182,7 @@ class Account:
                                for t, c in sorted(self.BalanceMap.items())} or None,
                 "UnitCounters": counters, "ActionTriggers": triggers,
                 "AllowNegative": self.AllowNegative, "Disabled": self.Disabled,
-                "UpdateTime": format_time(self.UpdateTime)}
+                "UpdateTime": _write_time(self.UpdateTime)}
 
     def to_json_counters(self) -> dict[str, Any] | None:
         """The UnitCounters JSON shape."""
@@ -193,7 +214,7 @@ class Account:
                       {str(t): [Balance.from_json(b) for b in chain or ()]
                        for t, chain in (data.get("BalanceMap") or {}).items()},
                       None, None, bool(data.get("AllowNegative")), bool(data.get("Disabled")),
-                      time_from_json(data.get("UpdateTime")))
+                      _read_time(data.get("UpdateTime")))
         account._raw_counters = data.get("UnitCounters")
         account._raw_triggers = data.get("ActionTriggers")
         return account

@@ -113,19 +113,32 @@ class Balance:
         return out
 
     def to_doc(self) -> dict[str, Any]:
-        """The stored form: to_json with Decimal values as strings."""
-        out: dict[str, Any] = {
-            "Uuid": self.Uuid, "ID": self.ID, "Value": money.to_str(self.Value),
-            "ExpirationDate": format_time(self.ExpirationDate),
-            "Weight": money.to_str(self.Weight), "DestinationIDs": self.DestinationIDs,
-            "RatingSubject": self.RatingSubject, "Categories": self.Categories,
-            "SharedGroups": self.SharedGroups,
-            "Timings": None if self.Timings is None else [t.to_json() for t in self.Timings],
-            "TimingIDs": self.TimingIDs, "Disabled": self.Disabled,
-            "Factor": None if self.Factor is None
-            else {k: money.to_str(v) for k, v in self.Factor.items()},
-            "Blocker": self.Blocker,
-        }
+        """The stored form: to_json with Decimal values as strings, and without the fields
+        that hold their default (from_json reads a missing field as its default), which
+        keeps the account document the store encodes on every debit small."""
+        out: dict[str, Any] = {"Uuid": self.Uuid, "ID": self.ID,
+                               "Value": money.to_str(self.Value),
+                               "Weight": money.to_str(self.Weight)}
+        if self.ExpirationDate is not None:
+            out["ExpirationDate"] = format_time(self.ExpirationDate)
+        if self.DestinationIDs is not None:
+            out["DestinationIDs"] = self.DestinationIDs
+        if self.RatingSubject:
+            out["RatingSubject"] = self.RatingSubject
+        if self.Categories is not None:
+            out["Categories"] = self.Categories
+        if self.SharedGroups is not None:
+            out["SharedGroups"] = self.SharedGroups
+        if self.Timings is not None:
+            out["Timings"] = [t.to_json() for t in self.Timings]
+        if self.TimingIDs is not None:
+            out["TimingIDs"] = self.TimingIDs
+        if self.Disabled:
+            out["Disabled"] = True
+        if self.Factor is not None:
+            out["Factor"] = {k: money.to_str(v) for k, v in self.Factor.items()}
+        if self.Blocker:
+            out["Blocker"] = True
         if self.Directions:
             out["Directions"] = self.Directions
         return out

@@ -98,6 +98,13 @@ def debit(account: Account, tariffs: Tariffs, cd: CallDescriptor, settings: Sett
         cc = CallCost.for_cd(cd)
         cc.Timespans = _zero_span(tariffs, cd)
         return cc
+    return _debit(account, tariffs, cd, settings, dry_run, go_negative, new_uuid, watcher)[0]
+
+
+def _debit(account: Account, tariffs: Tariffs, cd: CallDescriptor, settings: Settings,
+           dry_run: bool, go_negative: bool, new_uuid: str,
+           watcher: DebitWatcher | None) -> tuple[CallCost, DebitState]:
+    """debit() of a call that lasts, and the state it ended in."""
     duration_index = max(cd.DurationIndex, cd.duration)
     work = cd.copy(ToR=cd.tor, DurationIndex=duration_index)
     cc = CallCost.for_cd(work)
@@ -110,7 +117,7 @@ def debit(account: Account, tariffs: Tariffs, cd: CallDescriptor, settings: Sett
     cc.max_cost_disconnect = state.max_cost_disconnect
     cc.dry_run_stop = state.dry_run_stop
     cc.update_cost(settings.decimals)
-    return cc
+    return cc, state
 
 
 def _debit_balances(state: DebitState, cc: CallCost) -> bool:
@@ -196,12 +203,15 @@ class Probe:
 
 
 def probe(account: Account, tariffs: Tariffs, cd: CallDescriptor, settings: Settings, *,
-          new_uuid: str) -> Probe:
-    """GetMaxSessionTime's dry run and its walk over the increments (SPEC.md C.4)."""
+          new_uuid: str, spare: bool = False) -> Probe:
+    """GetMaxSessionTime's dry run and its walk over the increments (SPEC.md C.4).
+
+    The dry run changes a clone of the account, or the account itself when it is `spare`
+    (the caller throws it away)."""
     if account.AllowNegative:
         return Probe(-1, account)
     initial = cd.duration
-    clone = account.clone()
+    clone = account if spare else account.clone()
     default = next((b for b in clone.BalanceMap.get(MONETARY, ()) if b.ID == "*default"), None)
     default_uuid = new_uuid if default is None else default.Uuid
     budget = money.ZERO if default is None else default.Value
@@ -233,10 +243,11 @@ def _walk_increments(cd: CallDescriptor, cc: CallCost, default_uuid: str, budget
 
 
 def max_session_time(account: Account, tariffs: Tariffs, cd: CallDescriptor,
-                     settings: Settings, *, new_uuid: str) -> int:
-    """How long the call may last (ns): a dry-run debit on a clone, walked increment by
-    increment (SPEC.md C.4). -1 when the account may go negative; 0 with no credit."""
-    return probe(account, tariffs, cd, settings, new_uuid=new_uuid).allowed
+                     settings: Settings, *, new_uuid: str, spare: bool = False) -> int:
+    """How long the call may last (ns): a dry-run debit on a clone (on the account itself
+    when it is `spare`), walked increment by increment (SPEC.md C.4). -1 when the account
+    may go negative; 0 with no credit."""
+    return probe(account, tariffs, cd, settings, new_uuid=new_uuid, spare=spare).allowed
 
 
 def _above_max_rate(cd: CallDescriptor, ts: TimeSpan) -> bool:
@@ -277,6 +288,51 @@ def max_debit(account: Account, tariffs: Tariffs, cd: CallDescriptor, settings: 
     # never below zero: what the dry run granted is charged to balances only
     return debit(account, tariffs, cd, settings, dry_run=cd.DryRun, go_negative=False,
                  new_uuid=new_uuid, watcher=watcher)
+
+
+def one_pass_applies(account: Account, cd: CallDescriptor,
+                     watcher: DebitWatcher | None) -> bool:
+    """Whether max_debit_one_pass may be tried: a watched account that may not go negative,
+    a call that lasts, a real debit."""
+    return (watcher is not None and watcher.active and not account.AllowNegative
+            and cd.duration > 0 and not cd.DryRun)
+
+
+def max_debit_one_pass(account: Account, tariffs: Tariffs, cd: CallDescriptor,
+                       settings: Settings, *, new_uuid: str,
+                       watcher: DebitWatcher) -> CallCost | None:
+    """max_debit of a watched account (one_pass_applies) in one debit instead of two.
+
+    max_debit dry-runs the call on a clone, without triggers, to find how long the account
+    can pay, then debits that long with the triggers watching; when the dry run grants the
+    whole call, that real debit is this one. This runs the real debit straight away and
+    then proves from it that the dry run would have granted the whole call: with no
+    trigger fired and no run of increments cut short, the balances went exactly the way
+    the dry run takes them (same selection, same payments), unless the debit met what a
+    dry run treats differently (a blocker, MaxCost *disconnect, a connect fee no balance
+    holds); the dry run's increments are then these, and so is the walk over them.
+
+    None when that cannot be shown: the account and the watcher's effects have then been
+    changed and the caller must start again from the stored document with max_debit.
+    """
+    initial = cd.duration
+    default = next((b for b in account.BalanceMap.get(MONETARY, ()) if b.ID == "*default"),
+                   None)
+    default_uuid = new_uuid if default is None else default.Uuid
+    budget = money.ZERO if default is None else default.Value
+    effects = watcher.ctx.effects
+    fired = len(effects.fired)
+    whole = cd.copy(DurationIndex=max(cd.DurationIndex, initial))  # what max_debit debits
+    try:
+        cc, state = _debit(account, tariffs, whole, settings, False, False, new_uuid, watcher)
+    except Exception:  # max_debit gives the real answer (or the error) again
+        return None
+    if (len(effects.fired) != fired or state.capped or state.fee_refused
+            or cc.max_cost_disconnect or cc.negative_connect_fee or cc.dry_run_stop):
+        return None
+    if _walk_increments(cd, cc, default_uuid, budget, initial) != initial:
+        return None
+    return cc
 
 
 def perform_rounding(account: Account, cc: CallCost, settings: Settings) -> None:

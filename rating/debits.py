@@ -60,6 +60,8 @@ class DebitState:
     max_cost_disconnect: bool = False
     dry_run_stop: bool = False  # stopped where a real debit would have gone on
     watcher: DebitWatcher | None = None  # real debits: unit counters and triggers
+    capped: bool = False  # the watcher cut a run of increments short (a trigger could fire)
+    fee_refused: bool = False  # a real debit found no balance for the fee (a dry run goes <0)
 
     def stretch(self, subject: str) -> Stretch:
         """The rest of the call, to be priced for `subject`."""
@@ -69,7 +71,12 @@ class DebitState:
 
     def cap(self, k: int, *debits: Debit) -> int:
         """How many of k increments to pay before a trigger may fire (trigger_watch)."""
-        return k if self.watcher is None else self.watcher.cap(k, debits)
+        if self.watcher is None:
+            return k
+        capped = self.watcher.cap(k, debits)
+        if capped < k:
+            self.capped = True
+        return capped
 
     def paid(self, k: int, *debits: Debit) -> None:
         """k increments were paid: count them and evaluate the triggers (trigger_watch)."""
@@ -202,6 +209,7 @@ def charge_connect_fee(state: DebitState, spans: list[TimeSpan]) -> FeeCharge | 
         return FeeCharge(fee, None, money.ZERO, False, was_negative)
     if not state.go_negative and not state.dry_run:
         state.fee_pending = True
+        state.fee_refused = True
         return None  # DenyNegativeAccount: no balance holds the fee, so nothing is debited
     existed = any(x.ID == "*default" for x in state.account.BalanceMap.get("*monetary", ()))
     default = state.default_balance()
@@ -249,13 +257,13 @@ def debit_money(state: DebitState, b: Balance) -> list[TimeSpan] | None:
     cd = state.cd
     if not balance_active(b, cd.TimeStart, cd.tz):
         return None
-    subject = b.RatingSubject if priced_subject(b.RatingSubject) else cd.Subject
+    own_rating = priced_subject(b.RatingSubject)
+    subject = b.RatingSubject if own_rating else cd.Subject
     spans = price(state.tariffs, state.stretch(subject), state.decimals)
     go_on, charge = _take_fee(state, spans)
     if not go_on:
         return None
     paid: list[TimeSpan] = []
-    own_rating = priced_subject(b.RatingSubject)
     for span in spans:
         runs, stopped = _pay_span_money(state, b, span, own_rating)
         span.increments = runs

@@ -31,6 +31,8 @@ from .trigger_watch import DebitWatcher
 
 log = logging.getLogger(__name__)
 
+#: A MaxDebit that may answer in one debit, or None (charging.max_debit_one_pass).
+OnePass = Callable[[Account, Tariffs, str, DebitWatcher], CallCost | None]
 #: rals.max_computed_usage defaults, by ToR (``*any`` for the others).
 MAX_COMPUTED_USAGE = {"*any": 189 * HOUR, "*voice": 72 * HOUR, "*data": 107374182400,
                       "*sms": 10000, "*mms": 10000}
@@ -66,9 +68,11 @@ class Engine(ActionSide):
         """The injected clock, in epoch nanoseconds."""
         return to_ns(self.clock())
 
-    def tariffs(self) -> Tariffs:
-        """The compiled tariffs; the store's version is checked at most once a second."""
-        now = self.now_ns()
+    def tariffs(self, now: int | None = None) -> Tariffs:
+        """The compiled tariffs; the store's version is checked at most once a second
+        (`now`: the clock's reading, when the caller has it already)."""
+        if now is None:
+            now = self.now_ns()
         if self._tariffs is None or now - self._checked_at >= TARIFF_CHECK_NS:
             self._checked_at = now
             meta = self.store.get(META, VERSION_ID)
@@ -136,7 +140,7 @@ class Engine(ActionSide):
         cd = self.prepare(cd)
         account = self._load(self.store.get_account(cd.account_key), cd.account_key)
         return charging.max_session_time(account, self.tariffs(), cd, self.settings,
-                                         new_uuid=self.new_id())
+                                         new_uuid=self.new_id(), spare=True)
 
     def debit(self, cd: CallDescriptor, *, debit_id: str) -> CallCost:
         """Responder.Debit: charge the whole call (the *default balance may go negative)."""
@@ -148,14 +152,21 @@ class Engine(ActionSide):
     def max_debit(self, cd: CallDescriptor, *, debit_id: str) -> CallCost:
         """Responder.MaxDebit: charge as much of the call as the account can pay."""
         cd = self.prepare(cd)
+        settings = self.settings
+
+        def one_pass(acc: Account, tariffs: Tariffs, uuid: str,
+                     watcher: DebitWatcher) -> CallCost | None:
+            return charging.max_debit_one_pass(acc, tariffs, cd, settings, new_uuid=uuid,
+                                               watcher=watcher)
+
         return self._charge(cd, debit_id, lambda acc, tariffs, uuid, watcher: charging.max_debit(
-            acc, tariffs, cd, self.settings, new_uuid=uuid, watcher=watcher))
+            acc, tariffs, cd, settings, new_uuid=uuid, watcher=watcher), one_pass)
 
     def _charge(self, cd: CallDescriptor, debit_id: str,
                 operation: Callable[[Account, Tariffs, str, DebitWatcher | None], CallCost],
-                ) -> CallCost:
-        tariffs = self.tariffs()
+                one_pass: OnePass | None = None) -> CallCost:
         now = self.now_ns()
+        tariffs = self.tariffs(now)
         uuid = self.new_id()
         live: list[tuple[str, CallCost]] = []
         watched: list[DebitWatcher] = []
@@ -164,17 +175,28 @@ class Engine(ActionSide):
         def txn(doc: JSON | None) -> Commit:
             nonce = self.new_id()
             account = self._load(doc, cd.account_key)
-            watcher = None if prep is None else self.debit_watcher(
-                account, now, prep, cd.Category, cd.Destination)
+            # an account without triggers gives its watcher nothing to do: none is made
+            watcher = None if prep is None or not account.ActionTriggers else \
+                self.debit_watcher(account, now, prep, cd.Category, cd.Destination)
+            cc = None
+            if (one_pass is not None and prep is not None and watcher is not None
+                    and charging.one_pass_applies(account, cd, watcher)):
+                cc = one_pass(account, tariffs, uuid, watcher)
+                if cc is None:  # the account changed on the way: start again from the doc
+                    account = self._load(doc, cd.account_key)
+                    watcher = self.debit_watcher(account, now, prep, cd.Category,
+                                                 cd.Destination)
             watched[:] = [] if watcher is None else [watcher]
-            cc = operation(account, tariffs, uuid, watcher)
+            if cc is None:
+                cc = operation(account, tariffs, uuid, watcher)
             if cd.PerformRounding and not cd.DryRun:
                 charging.perform_rounding(account, cc, self.settings)
             if self.remove_expired and not cd.DryRun and cc.Timespans:
                 account.remove_expired(now)  # as CGRateS does after counting a debit
             cc.AccountSummary = account.summary()
             live[:] = [(nonce, cc)]
-            result = {**self._result(cc), "Nonce": nonce}
+            result = self._result(cc)
+            result["Nonce"] = nonce
             if cd.DryRun:
                 return Commit.keep(result)
             account.UpdateTime = now

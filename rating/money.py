@@ -133,8 +133,16 @@ def to_str(x: Decimal) -> str:
     return "0" if text == "-0" else text
 
 
+_PLAIN = frozenset((str, int, bool, type(None)))
+
+
 def jsonable(value: Any) -> Any:
     """A JSON-compatible copy of an API shape: Decimal values become canonical strings."""
+    kind = type(value)
+    if kind in _PLAIN:  # the most common leaves, decided by one set lookup
+        return value
+    if kind is dict:
+        return {k: v if type(v) in _PLAIN else jsonable(v) for k, v in value.items()}
     if isinstance(value, Decimal):
         return to_str(value)
     if isinstance(value, dict):

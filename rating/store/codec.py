@@ -40,17 +40,31 @@ def encode(doc: JSON) -> str:
         text = _DUMPS(doc)
     except (TypeError, ValueError) as exc:
         raise StoreError(f"document is not storable as JSON: {exc}") from None
-    # The C scanner calls parse_float only for float tokens, so this check is cheap.
-    _FLOAT_CHECK(text)
+    # The C scanner calls parse_float only for float tokens, so the check is the price of
+    # one decode; its copy is kept for the decode of this same text that usually follows
+    # (the result a transaction returns, the account its next transaction reads).
+    copy = _FLOAT_CHECK(text)
+    if len(text) <= _RECENT_TEXT_MAX:
+        if len(_RECENT) >= _RECENT_MAX:
+            _RECENT.clear()  # atomic under the GIL, unlike evicting one entry
+        _RECENT[text] = copy
     return text
 
 
 _DECODE = json.JSONDecoder().decode
+#: Copies of recently encoded texts, each handed out once by decode (a fresh object every
+#: time, as decoding would give). Only dict operations that are atomic under the GIL touch
+#: it, so threads (SQLite's writer pool) and greenlets share it without a lock.
+_RECENT: dict[str, JSON] = {}
+_RECENT_MAX = 16
+_RECENT_TEXT_MAX = 64 * 1024
+_MISSING: Any = object()
 
 
 def decode(text: str) -> JSON:
-    """The document stored as text."""
-    return _DECODE(text)
+    """The document stored as text (a fresh object the caller may change)."""
+    copy = _RECENT.pop(text, _MISSING)
+    return _DECODE(text) if copy is _MISSING else copy
 
 
 def clone(doc: JSON) -> JSON:

@@ -2,7 +2,9 @@
 
 Never the product's default (``open_store`` only returns it for ``memory://``); it keeps
 nothing across restarts and is not shared between processes. It checks its input exactly
-as the real backends do (codec.py), so code tested against it also stores on them.
+as the real backends do (codec.py), so code tested against it also stores on them: every
+document is kept as its checked JSON text (immutable, so nobody's later change to a dict
+leaks in or out) and read back by decoding it, as the real backends do.
 """
 
 from __future__ import annotations
@@ -14,12 +16,15 @@ from typing import Any
 
 from .base import JSON, TXN_MEMORY_SECONDS, CdrQuery, Commit, Store, StoreError, TxnFn
 from .codec import (
+    CdrKey,
     cdr_key,
     check_account_id,
     check_id,
     check_query,
     clone,
+    decode,
     decode_sort_cursor,
+    encode,
     encode_cursor,
 )
 from .reentry import ReentryGuard
@@ -30,10 +35,10 @@ class MemoryStore(Store):
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
-        self._docs: dict[str, dict[str, JSON]] = {}
-        self._accounts: dict[str, JSON] = {}
-        self._txns: dict[tuple[str, str], tuple[float, JSON]] = {}
-        self._cdrs: dict[tuple[str, str], JSON] = {}
+        self._docs: dict[str, dict[str, str]] = {}
+        self._accounts: dict[str, str] = {}
+        self._txns: dict[tuple[str, str], tuple[float, str]] = {}
+        self._cdrs: dict[tuple[str, str], tuple[CdrKey, str]] = {}
         self._leases: dict[str, tuple[str, float]] = {}
         self._outbox: dict[str, dict[str, Any]] = {}
         self._outbox_seq = 0
@@ -44,28 +49,29 @@ class MemoryStore(Store):
         self._guard.check()
         check_id(kind, "kind")
         with self._lock:
-            doc = self._docs.get(kind, {}).get(id)
-            return None if doc is None else clone(doc)
+            text = self._docs.get(kind, {}).get(id)
+        return None if text is None else decode(text)
 
     def get_many(self, kind: str, ids: Iterable[str]) -> dict[str, JSON]:
         self._guard.check()
         check_id(kind, "kind")
         with self._lock:
             docs = self._docs.get(kind, {})
-            return {i: clone(docs[i]) for i in ids if i in docs}
+            texts = {i: docs[i] for i in ids if i in docs}
+        return {i: decode(t) for i, t in texts.items()}
 
     def put(self, kind: str, id: str, doc: JSON) -> None:
         self._guard.check()
         check_id(kind, "kind")
         check_id(id)
-        stored = clone(doc)
+        stored = encode(doc)
         with self._lock:
             self._docs.setdefault(kind, {})[id] = stored
 
     def put_many(self, kind: str, docs: dict[str, JSON], replace_all: bool = False) -> None:
         self._guard.check()
         check_id(kind, "kind")
-        stored = {check_id(i): clone(d) for i, d in docs.items()}
+        stored = {check_id(i): encode(d) for i, d in docs.items()}
         with self._lock:
             target = self._docs.setdefault(kind, {})
             if replace_all:
@@ -89,8 +95,8 @@ class MemoryStore(Store):
         self._guard.check()
         check_account_id(account_id)
         with self._lock:
-            doc = self._accounts.get(account_id)
-            return None if doc is None else clone(doc)
+            text = self._accounts.get(account_id)
+        return None if text is None else decode(text)
 
     def list_accounts(self, tenant: str | None = None) -> list[str]:
         self._guard.check()
@@ -109,58 +115,56 @@ class MemoryStore(Store):
                 if done:
                     return result
             current = self._accounts.get(account_id)
-            commit = self._guard.call(fn, None if current is None else clone(current))
+            commit = self._guard.call(fn, None if current is None else decode(current))
             if not isinstance(commit, Commit):
                 raise StoreError(f"a transaction function must return a Commit, not {commit!r}")
             # Check everything before changing anything: a bad commit changes nothing.
-            account = None if commit.keep_account or commit.account is None else clone(
+            account = None if commit.keep_account or commit.account is None else encode(
                 commit.account)
-            cdrs = [(cdr_key(c), clone(c)) for c in commit.cdrs]
+            cdrs = [(cdr_key(c), encode(c)) for c in commit.cdrs]
             jobs = [clone(j) for j in commit.outbox]
-            result = clone(commit.result)
+            result = encode(commit.result)
             if not commit.keep_account:
                 if account is None:
                     self._accounts.pop(account_id, None)
                 else:
                     self._accounts[account_id] = account
             for key, cdr in cdrs:
-                self._cdrs[(key.cgr_id, key.run_id)] = cdr
+                self._cdrs[(key.cgr_id, key.run_id)] = (key, cdr)
             for job in jobs:
                 self._outbox_add(job)
             if txn_id is not None:
                 self._txns[(account_id, txn_id)] = (time.time(), result)
-            return clone(result)
+        return decode(result)
 
     def txn_result(self, account_id: str, txn_id: str) -> tuple[bool, JSON]:
         self._guard.check()
         with self._lock:
             entry = self._txns.get((account_id, txn_id))
-            if entry is None or entry[0] < time.time() - TXN_MEMORY_SECONDS:
-                return False, None
-            return True, clone(entry[1])
+        if entry is None or entry[0] < time.time() - TXN_MEMORY_SECONDS:
+            return False, None
+        return True, decode(entry[1])
 
     # CDRs
     def append_cdrs(self, cdrs: list[JSON]) -> None:
         self._guard.check()
-        checked = [(cdr_key(c), clone(c)) for c in cdrs]
+        checked = [(cdr_key(c), encode(c)) for c in cdrs]
         with self._lock:
             for key, cdr in checked:
-                self._cdrs[(key.cgr_id, key.run_id)] = cdr
+                self._cdrs[(key.cgr_id, key.run_id)] = (key, cdr)
 
     def query_cdrs(self, query: CdrQuery) -> tuple[list[JSON], str | None]:
         self._guard.check()
         check_query(query)
         after = decode_sort_cursor(query.cursor) if query.cursor else None
         with self._lock:
-            rows = sorted(((cdr_key(c), c) for c in self._cdrs.values()),
-                          key=lambda row: row[0].sort_key)
-        matched = [c for k, c in rows
+            rows = sorted(self._cdrs.values(), key=lambda row: row[0].sort_key)
+        matched = [(k, c) for k, c in rows
                    if (after is None or k.sort_key > after) and _cdr_matches(k, query)]
-        page = matched[: query.limit]
+        page = [decode(c) for _, c in matched[: query.limit]]
         if len(matched) <= query.limit:
-            return [clone(c) for c in page], None
-        last = cdr_key(page[-1])
-        return [clone(c) for c in page], encode_cursor(list(last.sort_key))
+            return page, None
+        return page, encode_cursor(list(matched[query.limit - 1][0].sort_key))
 
     # leases
     def acquire_lease(self, name: str, owner: str, ttl_ms: int) -> bool:

@@ -6,13 +6,22 @@ import json
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from rating import money
 from rating.accounts import Account
 from rating.balances import Balance
 from rating.engine import Engine
 from rating.errors import NotFound
-from rating.triggers import ActionTrigger, BalanceFilter, CounterFilter, UnitCounter
+from rating.timeutil import ZERO_TIME_NS, format_time
+from rating.triggers import (
+    ActionTrigger,
+    BalanceFilter,
+    CounterFilter,
+    UnitCounter,
+    time_from_json,
+)
 
 from .support import balance, make_engine, put_account
 
@@ -146,3 +155,22 @@ def test_directions_appear_only_on_balances_that_have_them() -> None:
     account = full_account()
     assert "Directions" not in account.BalanceMap["*monetary"][0].to_json()
     assert account.BalanceMap["*voice"][0].to_json()["Directions"] == {"*out": True}
+
+
+@given(st.one_of(st.none(), st.just(ZERO_TIME_NS),
+                 st.integers(min_value=-62135596800 * 10**9, max_value=253402300799 * 10**9)))
+def test_an_update_time_reads_back_as_written_without_parsing_its_text(ns: int | None) -> None:
+    # the account remembers the texts it wrote: that is only right if parsing gives ns back
+    expected = None if ns in (None, ZERO_TIME_NS) else ns
+    assert time_from_json(format_time(ns)) == expected
+    doc = Account("t:a", UpdateTime=ns).to_doc()
+    assert Account.from_doc(doc).UpdateTime == expected
+    assert Account.from_doc(json.loads(json.dumps(doc))).UpdateTime == expected
+
+
+def test_a_stored_balance_leaves_out_the_fields_at_their_defaults() -> None:
+    plain = Balance("u", "*default", Decimal("1.5")).to_doc()
+    assert plain == {"Uuid": "u", "ID": "*default", "Value": "1.5", "Weight": "0"}
+    assert Balance.from_json(plain) == Balance("u", "*default", Decimal("1.5"))
+    empty_maps = Balance("u", DestinationIDs={}, Categories={}, Timings=[], Factor={})
+    assert Balance.from_json(json.loads(json.dumps(empty_maps.to_doc()))) == empty_maps

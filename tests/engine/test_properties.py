@@ -3,20 +3,35 @@
 from __future__ import annotations
 
 import itertools
+import re
 import tempfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+import pytest
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from rating import charging
+from rating import charging, money
 from rating.accounts import Account
+from rating.callcost import CallCost
 from rating.calldesc import CallDescriptor
+from rating.engine import Engine
+from rating.errors import RatingError
+from rating.store.memory import MemoryStore
 from rating.timeutil import SECOND
 
-from .support import balance, cd, make_engine, put_account, values, write_plan
+from .support import (
+    Clock,
+    balance,
+    cd,
+    counter_ids,
+    make_engine,
+    put_account,
+    values,
+    write_plan,
+)
 
 PLAN = {
     "Destinations.csv": "D_EXACT,1\nD_THIRDS,2\nD_MINUTE,3\nD_CAP,4",
@@ -29,7 +44,8 @@ PLAN = {
     "RatingPlans.csv": "RP,DR,*any,10",
     "RatingProfiles.csv": "cgrates.org,call,*any,2014-01-01T00:00:00Z,RP,",
 }
-ENGINE = make_engine(folder=write_plan(Path(tempfile.mkdtemp()) / "plan", PLAN))
+PLAN_FOLDER = write_plan(Path(tempfile.mkdtemp()) / "plan", PLAN)
+ENGINE = make_engine(folder=PLAN_FOLDER)
 TUTORIAL_ENGINE = make_engine()
 IDS = itertools.count()
 ACC = "cgrates.org:p"
@@ -164,3 +180,112 @@ def test_max_debit_equals_a_debit_of_the_granted_usage(moneys: list[Decimal],
                              go_negative=False, new_uuid="u")
     assert fast_cc.to_json() == slow_cc.to_json()
     assert fast.to_doc() == slow.to_doc()
+
+
+# -- MaxDebit of an account with triggers: one debit instead of a dry run and a debit -----
+
+class LongWay(Engine):
+    """The engine with MaxDebit always taking the long way (dry run, then the debit)."""
+
+    def max_debit(self, cd: CallDescriptor, *, debit_id: str) -> CallCost:
+        cd = self.prepare(cd)
+        return self._charge(cd, debit_id, lambda acc, tariffs, uuid, watcher: charging.max_debit(
+            acc, tariffs, cd, self.settings, new_uuid=uuid, watcher=watcher))
+
+
+def canonical(value: Any, names: dict[str, str] | None = None) -> Any:
+    """value with generated ids (id17...) renamed in order of appearance: a MaxDebit that
+    starts again after a trigger fired has used up some ids the long way did not."""
+    names = {} if names is None else names
+    if isinstance(value, dict):
+        return {k: canonical(v, names) for k, v in value.items()}
+    if isinstance(value, list):
+        return [canonical(v, names) for v in value]
+    if isinstance(value, str) and re.fullmatch(r"id\d+", value):
+        return names.setdefault(value, f"#{len(names)}")
+    return value
+
+
+TRIGGER_KINDS = ["*min_balance", "*max_event_counter", "*max_balance_counter"]
+Rule = tuple[str, Decimal, str, bool]
+rules = st.lists(st.tuples(st.sampled_from(TRIGGER_KINDS),
+                           st.decimals(min_value=Decimal("0"), max_value=Decimal("6"), places=1),
+                           st.sampled_from(["REFILL", "REFILL", "LOG"]), st.booleans()),
+                 min_size=1, max_size=3)
+small_amounts = st.lists(st.decimals(min_value=Decimal("0"), max_value=Decimal("6"), places=2),
+                         min_size=0, max_size=2)
+
+
+def watched_engine(kind: type[Engine]) -> Engine:
+    engine = kind(MemoryStore(), clock=Clock(), new_id=counter_ids())
+    assert engine.load_folder(str(PLAN_FOLDER)).ok
+    engine.set_actions("LOG", [{"Identifier": "*log", "Weight": Decimal(1)}])
+    engine.set_actions("REFILL", [{"Identifier": "*topup", "BalanceId": "m0",
+                                   "BalanceType": "*monetary", "Units": Decimal(2),
+                                   "Weight": Decimal(1)}])
+    return engine
+
+
+WATCHED = [watched_engine(Engine), watched_engine(LongWay)]
+
+
+def watch_account(engine: Engine, moneys: list[Decimal], voice: int | None,
+                  triggers: list[Rule]) -> None:
+    bals = {"*monetary": [balance(f"m{i}", v, Weight=str(10 - i)) for i, v in enumerate(moneys)]}
+    if voice is not None:
+        bals["*voice"] = [balance("v", voice * SECOND)]
+    put_account(engine.store, ACC, bals)
+    for n, (threshold_type, value, actions, recurrent) in enumerate(triggers):
+        engine.set_account_action_triggers("cgrates.org", "p", "G", f"t{n}", {
+            "ThresholdType": threshold_type, "ThresholdValue": value,
+            "BalanceType": "*monetary", "ActionsID": actions, "Recurrent": recurrent})
+
+
+def max_debit_outcome(engine: Engine, destination: str, secs: int, debit_id: str) -> Any:
+    try:
+        cc: Any = money.jsonable(engine.max_debit(call(destination, secs),
+                                                  debit_id=debit_id).to_json())
+    except RatingError as exc:
+        cc = str(exc)
+    return [cc, money.jsonable(engine.get_account("cgrates.org", "p").to_json())]
+
+
+@FAST
+@given(small_amounts, voice_seconds, rules, destinations,
+       st.lists(st.integers(min_value=1, max_value=900), min_size=1, max_size=3))
+@example([Decimal(1)], None, [("*min_balance", Decimal("0.5"), "REFILL", False)], "100",
+         [300])  # the refill fires in the middle: the long way grants what 1 pays
+@example([Decimal(5)], None, [("*min_balance", Decimal(0), "LOG", False)], "400",
+         [120])  # MaxCost *disconnect: a dry run stops where a real debit goes on
+def test_max_debit_with_triggers_equals_the_long_way(
+        moneys: list[Decimal], voice: int | None, triggers: list[Rule], destination: str,
+        chunks: list[int]) -> None:
+    # an account with triggers: MaxDebit debits once and proves it was what the long way does
+    for engine in WATCHED:
+        watch_account(engine, moneys, voice, triggers)
+    for secs in chunks:
+        debit_id = f"d{next(IDS)}"
+        fast, slow = (max_debit_outcome(e, destination, secs, debit_id) for e in WATCHED)
+        assert canonical(fast) == canonical(slow)
+
+
+def test_a_watched_max_debit_takes_one_debit_unless_a_trigger_fires(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    answers: list[bool] = []
+    one_pass = charging.max_debit_one_pass
+
+    def spy(*args: Any, **kwargs: Any) -> CallCost | None:
+        cc = one_pass(*args, **kwargs)
+        answers.append(cc is not None)
+        return cc
+
+    monkeypatch.setattr(charging, "max_debit_one_pass", spy)
+    fast = WATCHED[0]
+    watch_account(fast, [Decimal(10)], None, [("*min_balance", Decimal(5), "LOG", False)])
+    for secs in (60, 1200, 60, 3600):  # 10 -> 9.35; crosses 5 (fires); fired; too long
+        fast.max_debit(call("100", secs), debit_id=f"d{next(IDS)}")
+
+    assert answers == [True, False, True, False]
+    account = fast.get_account("cgrates.org", "p")
+    assert account.ActionTriggers is not None and account.ActionTriggers[0].Executed
+    assert values(fast, "p")["m0"] == 0
