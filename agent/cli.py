@@ -9,8 +9,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from . import __version__
+
+if TYPE_CHECKING:
+    from .config import Config
 
 EXIT_USAGE = 2  # bad config or arguments, also "not implemented yet"
 
@@ -40,15 +44,24 @@ def patch_gevent() -> None:
         monkey.patch_all()
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    patch_gevent()
-    from .config import ConfigError, config_path, load_config
-    from .logsetup import setup_logging
+def _config(args: argparse.Namespace) -> Config | None:
+    """The configuration `args` names, or None after printing why it is unusable."""
+    from .config import ConfigError, load_config
 
     try:
-        config = load_config(args.config)
+        return load_config(args.config)
     except ConfigError as exc:
         print(f"callmeter: bad configuration: {exc}", file=sys.stderr)
+        return None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    patch_gevent()
+    from .config import config_path
+    from .logsetup import setup_logging
+
+    config = _config(args)
+    if config is None:
         return EXIT_USAGE
     setup_logging(config.general.log_level)
     from .daemon import Daemon
@@ -58,12 +71,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
-    from .config import ConfigError, load_config
-
-    try:
-        config = load_config(args.config)
-    except ConfigError as exc:
-        print(f"callmeter: bad configuration: {exc}", file=sys.stderr)
+    config = _config(args)
+    if config is None:
         return EXIT_USAGE
     print(f"{config.source}: OK")
     return 0
@@ -77,18 +86,13 @@ def cmd_console(args: argparse.Namespace) -> int:
 
 def cmd_load(args: argparse.Namespace) -> int:
     """Load (or check) a CGRateS CSV tariff-plan folder into the configured store."""
-    import uuid
-    from datetime import UTC, datetime
-
-    from rating.engine import Engine
     from rating.store import StoreError, open_store
 
-    from .config import ConfigError, load_config, resolve_timezone, store_url
+    from .components import make_engine
+    from .config import store_url
 
-    try:
-        config = load_config(args.config)
-    except ConfigError as exc:
-        print(f"callmeter: bad configuration: {exc}", file=sys.stderr)
+    config = _config(args)
+    if config is None:
         return EXIT_USAGE
     url, _ = store_url(config)
     try:
@@ -97,13 +101,7 @@ def cmd_load(args: argparse.Namespace) -> int:
         print(f"callmeter load: cannot open the store {url}: {exc}", file=sys.stderr)
         return 1
     try:
-        general = config.general
-        engine = Engine(store, clock=lambda: datetime.now(UTC), new_id=lambda: str(uuid.uuid4()),
-                        rounding_decimals=general.rounding_decimals,
-                        default_tenant=general.default_tenant,
-                        default_category=general.default_category,
-                        timezone=resolve_timezone(general.timezone))
-        report = engine.load_folder(args.folder, dry_run=args.dry_run)
+        report = make_engine(store, config).load_folder(args.folder, dry_run=args.dry_run)
     except StoreError as exc:
         print(f"callmeter load: store error: {exc}", file=sys.stderr)
         return 1

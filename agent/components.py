@@ -71,6 +71,22 @@ class StoreComponent(Component):
         return f"store {self.store.describe()}" if self.store else "store closed"
 
 
+def make_engine(store: Store, config: Config) -> Engine:
+    """The engine over a store, with the real clock and random ids (the only place they are
+    read: rating/ gets them injected)."""
+    import uuid
+    from datetime import UTC, datetime
+
+    from rating.engine import Engine
+
+    general = config.general
+    return Engine(store, clock=lambda: datetime.now(UTC), new_id=lambda: str(uuid.uuid4()),
+                  rounding_decimals=general.rounding_decimals,
+                  default_tenant=general.default_tenant,
+                  default_category=general.default_category,
+                  timezone=resolve_timezone(general.timezone))
+
+
 class EngineComponent(Component):
     """The rating engine over the store: compiles the stored tariffs before anything is served."""
 
@@ -82,18 +98,8 @@ class EngineComponent(Component):
         self.engine: Engine | None = None
 
     def start(self) -> None:
-        import uuid
-        from datetime import UTC, datetime
-
-        from rating.engine import Engine
-
         assert self._store.store is not None
-        general = self.config.general
-        self.engine = Engine(
-            self._store.store, clock=lambda: datetime.now(UTC), new_id=lambda: str(uuid.uuid4()),
-            rounding_decimals=general.rounding_decimals, default_tenant=general.default_tenant,
-            default_category=general.default_category,
-            timezone=resolve_timezone(general.timezone))
+        self.engine = make_engine(self._store.store, self.config)
         tariffs = self.engine.tariffs()
         log.info("engine ready: %d destinations, %d rating plans, %d rating profiles",
                  len(tariffs.destinations), len(tariffs.plans), len(tariffs.profiles))
