@@ -56,7 +56,6 @@ def _config(args: argparse.Namespace) -> Config | None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    patch_gevent()
     from .config import config_path
     from .logsetup import setup_logging
 
@@ -211,6 +210,7 @@ def _add_placeholder(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    patch_gevent()  # before the subcommands' modules import socket, ssl or threading
     parser = build_parser()
     args = parser.parse_args(argv)
     result: int = args.func(args)

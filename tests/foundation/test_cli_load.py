@@ -60,3 +60,11 @@ def test_missing_folder_is_a_usage_error(tmp_path: Path) -> None:
     result = _load(tmp_path, str(tmp_path / "absent"))
     assert result.returncode == 2
     assert "not a readable folder" in result.stdout
+
+
+def test_cli_imports_nothing_networked_before_gevent_patches() -> None:
+    probe = ("import sys, agent.cli; "
+             "print(sorted(m for m in ('socket', 'ssl', 'threading', 'gevent') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
+                            text=True, timeout=30)
+    assert result.stdout.strip() == "[]", result.stdout + result.stderr
