@@ -19,6 +19,7 @@ from rating.sessions import (
     ACTIVE,
     AUTHORIZED,
     EXHAUSTED,
+    NONE,
     PREPAID,
     apply_debit,
     backstop_second,
@@ -44,11 +45,15 @@ CONFIRM_AFTER = 1.0  # seconds to wait for the HANGUP event before asking uuid_e
 
 def answer(agent: FreeSwitchAgent, ev: CallEvent) -> None:
     """Start the session of an answered call (its first debit, for prepaid)."""
+    if ev.request_type == NONE:
+        return
     live = agent.sessions.get(ev.uuid)
     if live is None:
         live = new_live(agent, ev)
         agent.add_session(live)
-        event_log(ev).info("answered without a park seen by this callmeter: metering from now")
+        if ev.request_type == PREPAID:
+            event_log(ev).warning("prepaid call answered without a park seen by this "
+                                  "callmeter: metering from now")
     elif live.record.state != AUTHORIZED:
         return  # a repeated ANSWER
     start(agent, live, ev.answer_ns or ev.received_ns, ev.received_ns)

@@ -211,4 +211,5 @@ def _session_values(sessions: SessionsConfig) -> dict[str, Any]:
 
 
 def open_sqlite(path: Path) -> Store:
-    return open_store(f"sqlite:///{path}")
+    """SQLite as the daemon should open it: commits (fsync) off the event loop."""
+    return open_store(f"sqlite:///{path}", run_blocking=gevent.get_hub().threadpool.apply)
