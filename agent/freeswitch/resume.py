@@ -137,8 +137,13 @@ def replay(agent: FreeSwitchAgent, live: LiveSession) -> None:
 
 def present(agent: FreeSwitchAgent, live: LiveSession, row: Any) -> None:
     """A sync listed the channel: it is up; resume what waited for that."""
+    paused = live.absent > 0
     live.absent = 0
     rec = live.record
+    if paused and not live.resumed and rec.state == ACTIVE and rec.request_type == PREPAID:
+        live.log.info("listed again: debits resume")
+        agent.schedule(live, DEBIT, agent.clock.mono(), rec.next_seq)
+        return
     if rec.state == AUTHORIZED:
         if isinstance(row, dict) and answered(row):
             live.log.info("answered while callmeter was not looking: metering from now")
@@ -165,7 +170,11 @@ def absent(agent: FreeSwitchAgent, live: LiveSession, started: float) -> None:
         return
     live.absent += 1
     if live.absent < CONFIRMATIONS:
-        live.log.info("channel not listed by the switch (1 of %d)", CONFIRMATIONS)
+        # Debits pause until the next sync says whether the call is gone, so a vanished
+        # call is not charged for the seconds it takes to be sure.
+        live.cancel_timers()
+        live.log.info("channel not listed by the switch (1 of %d): debits paused",
+                      CONFIRMATIONS)
         return
     rec = live.record
     live.cancel_timers()

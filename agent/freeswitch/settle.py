@@ -48,6 +48,8 @@ def hangup_complete(agent: FreeSwitchAgent, ev: CallEvent) -> None:
     agent.tombstone(ev.uuid)
     if not ev.answered:
         live.record.answer_ns = 0
+    elif not live.record.answer_ns:  # its ANSWER event is late or lost: it talked anyway
+        live.record.answer_ns = ev.answer_ns or ev.received_ns
     usage = ev.usage if ev.usage is not None else live.record.reserved
     finish(agent, live, usage if ev.answered else 0, ev.cause)
 

@@ -87,9 +87,10 @@ class ChannelSync:
             row = listed.get(live.uuid)
             if row is not None:
                 agent.queues.put(live.uuid, Tick(PRESENT, data=row))
-            elif live.created_mono < started - LISTING_LAG:
-                suspicious = True
-                agent.queues.put(live.uuid, Tick(ABSENT, due=started))
+            else:
+                suspicious = True  # absent, or too new to judge: look again soon
+                if live.created_mono < started - LISTING_LAG:
+                    agent.queues.put(live.uuid, Tick(ABSENT, due=started))
         return suspicious
 
 

@@ -154,6 +154,13 @@ def stop_emulator(fs: Emulator) -> None:
         hub.submit(hub._stop.set)
 
 
+def record_commands(fs: Emulator) -> list[str]:
+    """Every command the emulator receives from now on (also those about ended calls)."""
+    seen: list[str] = []
+    fs.call(lambda: fs.server.command_observers.append(seen.append))
+    return seen
+
+
 def sleep(seconds: float) -> None:
     """Let time pass while the agent works (the scenario needs time to elapse, not a sync)."""
     gevent.sleep(seconds)
