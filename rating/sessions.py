@@ -235,12 +235,13 @@ def debit_due(rec: SessionRecord, seq: int, lead: int) -> int:
 
 
 def debit_lead(interval: int) -> int:
-    """How early a debit runs before its window opens: a quarter of it, at most 1 s.
+    """How early a debit runs before its window opens: half the interval, at most 1 s.
 
     Debiting ahead means a short grant is known before the paid time ends, so the cut-off
-    can be timed exactly instead of being late by the debit's own latency.
+    can be timed exactly instead of being late by the debit's own latency (which grows
+    when many calls of one account contend for it).
     """
-    return min(interval // 4, SECOND)
+    return min(interval // 2, SECOND)
 
 
 def seq_due_at(rec: SessionRecord, offset: int, lead: int) -> int:
