@@ -73,9 +73,10 @@ class AgentSettings:
         return cls(
             debit_interval=interval,
             debit_lead=debit_lead(interval),
-            # Cut a little before the increment boundary: uuid_kill lands ~1 ms later and
-            # the billed time must not cross into an increment nobody paid for.
-            cutoff_guard=min(50_000_000, interval // 10),
+            # Cut a little before the increment boundary: uuid_kill lands a few ms later,
+            # FreeSWITCH's timestamps are coarse (20 ms) and the billed time must not cross
+            # into an increment nobody paid for.
+            cutoff_guard=min(100_000_000, debit_lead(interval) // 2),
             backstop_margin=1_000_000_000,
             default_usage=int(s.default_usage),
             hangup_cause=s.hangup_cause,

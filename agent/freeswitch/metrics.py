@@ -20,6 +20,9 @@ DEBIT_SECONDS = Histogram("callmeter_fs_debit_seconds", "Time one debit took in 
 DEBIT_LATENESS = Histogram("callmeter_fs_debit_lateness_seconds",
                            "How late a debit started after its due time", buckets=_LATENCY,
                            registry=REGISTRY)
+CUTOFF_LATENESS = Histogram("callmeter_fs_cutoff_lateness_seconds",
+                            "How late a cut-off hangup was sent after its due time",
+                            buckets=_LATENCY, registry=REGISTRY)
 HANGUPS = Counter("callmeter_fs_hangups_total", "Calls callmeter hung up, by reason",
                   ["reason"], registry=REGISTRY)
 SETTLEMENTS = Counter("callmeter_fs_settlements_total", "Calls settled, by result",

@@ -59,6 +59,7 @@ def tick(agent: FreeSwitchAgent, live: LiveSession, item: Tick) -> None:
     if kind == DEBIT:
         debitloop.debit(agent, live, item.seq, item.due)
     elif kind == CUTOFF:
+        metrics.CUTOFF_LATENESS.observe(max(0.0, agent.clock.mono() - item.due))
         debitloop.cut(agent, live, "exhausted")
     elif kind == CONFIRM:
         debitloop.confirm(agent, live)

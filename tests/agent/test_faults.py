@@ -53,7 +53,7 @@ def test_calls_that_vanish_with_a_restarted_switch_are_settled_for_what_was_rese
     # Debits went on while the switch was away, paused once the call looked absent, and the
     # call is billed for what was reserved: whole seconds, about the time until the resync.
     seconds = cdr["Usage"] // 1_000_000_000
-    assert cdr["Usage"] == seconds * 1_000_000_000 and 1 <= seconds <= 3
+    assert cdr["Usage"] == seconds * 1_000_000_000 and 1 <= seconds <= 5
     assert balance(store, "1001") == Decimal("1.00") - seconds * Decimal("0.01")
 
 
