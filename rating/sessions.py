@@ -280,6 +280,7 @@ class Grant:
     granted: int
     cost: Decimal
     exhausted: bool
+    runs: tuple[ChargedRun, ...] = ()
 
 
 def apply_debit(rec: SessionRecord, seq: int, cc: CallCost) -> Grant:
@@ -291,7 +292,8 @@ def apply_debit(rec: SessionRecord, seq: int, cc: CallCost) -> Grant:
     start, end = debit_window(rec, seq)
     asked = max(0, end - start)
     granted = cc.rated_usage
-    for run in runs_of(cc):
+    taken = runs_of(cc)
+    for run in taken:
         merge_run(rec.runs, run)
     rec.reserved += granted
     rec.cost += cc.Cost
@@ -299,12 +301,40 @@ def apply_debit(rec: SessionRecord, seq: int, cc: CallCost) -> Grant:
     exhausted = granted < asked or cc.max_cost_disconnect
     if exhausted:
         rec.state = EXHAUSTED
-    return Grant(seq, asked, granted, cc.Cost, exhausted)
+    return Grant(seq, asked, granted, cc.Cost, exhausted, tuple(taken))
 
 
 def skip_debit(rec: SessionRecord, seq: int) -> None:
     """Debit `seq` has nothing to pay (earlier increments already cover its window)."""
     rec.next_seq = seq + 1
+
+
+def balance_values(summary: dict[str, Any] | None) -> dict[str, Decimal] | None:
+    """Balance uuid -> value from an AccountSummary (None when there is none)."""
+    if summary is None:
+        return None
+    return {str(b["UUID"]): money.to_decimal(b["Value"])
+            for b in summary.get("BalanceSummaries") or ()}
+
+
+def only_we_changed(before: dict[str, Decimal] | None, after: dict[str, Decimal] | None,
+                    runs: tuple[ChargedRun, ...]) -> bool:
+    """True when the account moved from `before` to `after` by exactly this debit.
+
+    Then nothing else (another call, a top-up) touched it since our last debit, so the
+    moment this call would exhaust it has not moved and the backstop stays where it is.
+    """
+    if before is None or after is None:
+        return False
+    expected = dict(before)
+    for run in runs:
+        if run.unit_uuid:
+            used = run.unit_consumed if run.unit_consumed else Decimal(run.duration)
+            expected[run.unit_uuid] = expected.get(run.unit_uuid, money.ZERO) - used * run.count
+        if run.money_uuid:
+            expected[run.money_uuid] = (expected.get(run.money_uuid, money.ZERO)
+                                        - run.cost * run.count)
+    return expected == after
 
 
 def backstop_second(end_ns: int, margin: int) -> int:

@@ -23,13 +23,16 @@ from rating.sessions import (
     PREPAID,
     apply_debit,
     backstop_second,
+    balance_values,
     debit_descriptor,
     debit_due,
     debit_window,
+    only_we_changed,
     remainder_descriptor,
     skip_debit,
 )
 from rating.store.base import StoreError
+from rating.timeutil import SECOND
 
 from . import commands, metrics
 from .authorize import new_live
@@ -40,6 +43,9 @@ if TYPE_CHECKING:
     from .agent import FreeSwitchAgent
 
 HANGUP_ATTEMPTS = 3
+#: A session is stored at answer, on changes, and at least every this many debits (the
+#: debits in between are replayed from the store's debit ids after a restart).
+PERSIST_EVERY = 6
 CONFIRM_AFTER = 1.0  # seconds to wait for the HANGUP event before asking uuid_exists
 
 
@@ -109,9 +115,15 @@ def debit(agent: FreeSwitchAgent, live: LiveSession, seq: int, due: float = 0.0)
     if grant.exhausted:
         live.log.info("debit #%d granted %.3fs of %.3fs: cut at %.3fs", seq, grant.granted / 1e9,
                       grant.asked / 1e9, rec.reserved / 1e9)
+    after = balance_values(cc.AccountSummary)
+    alone = only_we_changed(live.balances, after, grant.runs)
+    live.balances = after
     _next(agent, live)
-    backstop(agent, live)
-    agent.persist(live)
+    moved = backstop(agent, live, alone)
+    live.unsaved_debits += 1
+    if seq == 0 or moved or grant.exhausted or live.unsaved_debits >= PERSIST_EVERY:
+        agent.persist(live)
+        live.unsaved_debits = 0
 
 
 def _next(agent: FreeSwitchAgent, live: LiveSession) -> None:
@@ -134,10 +146,20 @@ def _store_down(agent: FreeSwitchAgent, live: LiveSession, seq: int, exc: Except
     agent.schedule(live, DEBIT, agent.clock.mono() + retry, seq)
 
 
-def backstop(agent: FreeSwitchAgent, live: LiveSession) -> None:
-    """Move the switch-side hangup to where this call would exhaust the account."""
+def backstop(agent: FreeSwitchAgent, live: LiveSession, alone: bool = False) -> bool:
+    """Move the switch-side hangup to where this call would exhaust the account.
+
+    `alone`: only this call's debit changed the account since the last one, so that
+    moment has not moved and needs no new question to the engine. True when re-armed.
+    """
     rec = live.record
     settings = agent.settings
+    now = agent.clock.mono()
+    soon = rec.answer_ns + rec.reserved + settings.default_usage // 2
+    if alone and rec.backstop_s and rec.state != EXHAUSTED and not (
+            live.capped and rec.backstop_s * SECOND < soon):
+        low_balance(agent, live, live.exhaust_ns - rec.answer_ns - live.offset_at(now))
+        return False
     if rec.state == EXHAUSTED:
         remainder = 0
     else:
@@ -146,22 +168,23 @@ def backstop(agent: FreeSwitchAgent, live: LiveSession) -> None:
                 remainder_descriptor(rec, settings.default_usage))
         except (RatingError, StoreError) as exc:
             live.log.warning("cannot tell how long the account lasts (%s); backstop kept", exc)
-            return
+            return False
         if remainder < 0:
             remainder = settings.default_usage
-    left = rec.reserved + remainder - live.offset_at(agent.clock.mono())
-    low_balance(agent, live, left)
-    end = rec.answer_ns + rec.reserved + remainder
-    second = backstop_second(end, settings.backstop_margin)
+    live.capped = remainder >= settings.default_usage
+    live.exhaust_ns = rec.answer_ns + rec.reserved + remainder
+    low_balance(agent, live, rec.reserved + remainder - live.offset_at(now))
+    second = backstop_second(live.exhaust_ns, settings.backstop_margin)
     current = rec.backstop_s
     # Tighten at once; loosen only when the one in force comes close to the paid time.
-    soon = backstop_second(rec.answer_ns + rec.reserved + settings.default_usage // 2, 0)
-    if current and (second == current or (current < second and current > soon)):
-        return
+    if current and (second == current or (current < second and current * SECOND > soon)):
+        return False
     lines = [commands.sched_del(rec.origin_id), _backstop_command(agent, live, second)]
     replies = agent.send(live.alias, lines, live.log)
     if replies is not None and not commands.gone(replies[-1]):
         rec.backstop_s = second
+        return True
+    return False
 
 
 def _backstop_command(agent: FreeSwitchAgent, live: LiveSession, second: int) -> str:

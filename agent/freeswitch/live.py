@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from agent.logsetup import CallLog, call_log
 from rating.sessions import SessionRecord
@@ -53,6 +54,10 @@ class LiveSession:
     settle_cause: str = ""
     settle_attempts: int = 0
     dial: str = ""
+    balances: dict[str, Decimal] | None = None  # account balances after our last debit
+    exhaust_ns: int = 0  # when the account runs out for this call (switch clock)
+    capped: bool = False  # the account lasts longer than the horizon asked about
+    unsaved_debits: int = 0  # debits since the session was last stored
 
     @property
     def uuid(self) -> str:

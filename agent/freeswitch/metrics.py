@@ -13,6 +13,9 @@ SESSIONS = Gauge("callmeter_fs_sessions_active", "Calls callmeter meters now",
 AUTHORIZATIONS = Counter("callmeter_fs_authorizations_total",
                          "Parked calls answered, by cgr_notify result", ["result"],
                          registry=REGISTRY)
+AUTHORIZE_SECONDS = Histogram("callmeter_fs_authorize_seconds",
+                              "From reading CHANNEL_PARK to FreeSWITCH accepting uuid_transfer",
+                              buckets=_LATENCY, registry=REGISTRY)
 DEBITS = Counter("callmeter_fs_debits_total", "Session debits by result", ["result"],
                  registry=REGISTRY)
 DEBIT_SECONDS = Histogram("callmeter_fs_debit_seconds", "Time one debit took in the engine",

@@ -79,3 +79,35 @@ def test_an_authorized_call_gets_a_backstop_that_never_fires_before_its_money_en
                       "sched_hangup +7 ALLOTTED_TIMEOUT"]
     notify = [c for _, c in call.commands if "cgr_notify" in c]
     assert notify == [f"api uuid_setvar {call.uuid} cgr_notify AUTH_OK"]
+
+
+def _sched_hangups(call) -> list[int]:
+    return [int(c.split()[2]) for _, c in call.commands if c.startswith("api sched_hangup ")]
+
+
+def test_after_answer_the_backstop_sits_where_the_account_runs_out_as_an_epoch(
+        fs: Emulator, store: Store, rig_factory) -> None:
+    set_balance(store, "1001", "1.00")  # 100 s
+    rig_factory()
+    call = fs.place_call("1001", "1002", talk_seconds=1.2)
+    answered_us = int(call.wait_answered(timeout=5).get("Caller-Channel-Answered-Time"))
+    call.wait_complete(timeout=5)
+    lines = [c for _, c in call.commands if c.startswith(("api sched_del", "api sched_hangup"))]
+    assert lines[0] == f"api sched_del {call.uuid}"
+    [epoch] = _sched_hangups(call)  # the account alone: it never moves
+    assert lines[1] == f"api sched_hangup {epoch} {call.uuid} ALLOTTED_TIMEOUT"
+    # 100 s of money + 1 s margin, never earlier (sched_hangup <epoch> fires at or after it)
+    assert answered_us + 101_000_000 <= epoch * 1_000_000 < answered_us + 102_000_000
+
+
+def test_a_second_call_on_the_account_pulls_the_first_calls_backstop_earlier(
+        fs: Emulator, store: Store, rig_factory) -> None:
+    set_balance(store, "1001", "0.40")  # 40 s, then two calls share it
+    rig_factory()
+    first = fs.place_call("1001", "1002", talk_seconds=3)
+    first.wait_answered(timeout=5)
+    second = fs.place_call("1001", "1002", talk_seconds=2)
+    second.wait_complete(timeout=5)
+    first.wait_complete(timeout=5)
+    epochs = _sched_hangups(first)
+    assert len(epochs) >= 2 and epochs[-1] < epochs[0]
