@@ -69,6 +69,58 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_console(args: argparse.Namespace) -> int:
+    from . import console
+
+    return console.run(args)
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    """Load (or check) a CGRateS CSV tariff-plan folder into the configured store."""
+    import uuid
+    from datetime import UTC, datetime
+
+    from rating.engine import Engine
+    from rating.store import StoreError, open_store
+
+    from .config import ConfigError, load_config, resolve_timezone, store_url
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"callmeter: bad configuration: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    url, _ = store_url(config)
+    try:
+        store = open_store(url, sqlite_synchronous=config.store.sqlite_synchronous)
+    except StoreError as exc:
+        print(f"callmeter load: cannot open the store {url}: {exc}", file=sys.stderr)
+        return 1
+    try:
+        general = config.general
+        engine = Engine(store, clock=lambda: datetime.now(UTC), new_id=lambda: str(uuid.uuid4()),
+                        rounding_decimals=general.rounding_decimals,
+                        default_tenant=general.default_tenant,
+                        default_category=general.default_category,
+                        timezone=resolve_timezone(general.timezone))
+        report = engine.load_folder(args.folder, dry_run=args.dry_run)
+    except StoreError as exc:
+        print(f"callmeter load: store error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    print(report.format())
+    if report.invalid_path:
+        return EXIT_USAGE
+    return 0 if report.ok else 1
+
+
+def cmd_cdrs_export(args: argparse.Namespace) -> int:
+    from . import cdr_export
+
+    return cdr_export.run(args)
+
+
 def not_implemented(what: str) -> Callable[[argparse.Namespace], int]:
     def command(args: argparse.Namespace) -> int:
         print(f"callmeter {what}: not implemented yet", file=sys.stderr)
@@ -98,10 +150,43 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("-c", "--config", metavar="FILE", help="YAML config file")
     check.set_defaults(func=cmd_check_config)
 
-    _add_placeholder(sub, "console", "JSON-RPC client: REPL or one-shot command "
-                                     "(not implemented yet)")
-    _add_placeholder(sub, "load", "load a CGRateS CSV tariff-plan folder into the store "
-                                  "(not implemented yet)")
+    from . import console
+
+    con = sub.add_parser(
+        "console", help="JSON-RPC client: interactive REPL, or one command and exit",
+        description="A cgr-console style client for callmeter's JSON-RPC API. Without a "
+                    "command it opens a `callmeter> ` prompt (history, tab completion, `help`); "
+                    "with one it runs it and exits non-zero on error. Example: callmeter "
+                    "console 'balance_add Tenant=\"cgrates.org\" Account=\"1003\" "
+                    "BalanceId=\"123456\" Value=10'",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    console.add_arguments(con)
+    con.set_defaults(func=cmd_console)
+
+    load = sub.add_parser(
+        "load", help="load a CGRateS CSV tariff-plan folder into the store",
+        description="Read a folder of CGRateS v0.10 CSV files (Destinations.csv, Rates.csv, "
+                    "...; see conf/tariffplans/tutorial) and write it to the store named by "
+                    "the config, all or nothing. Every problem is reported with file, line "
+                    "and column. A running callmeter picks the new tariffs up within a second.")
+    load.add_argument("folder", help="the tariff-plan folder")
+    load.add_argument("--dry-run", action="store_true",
+                      help="only check the folder (and its references to the store)")
+    load.add_argument("-c", "--config", metavar="FILE",
+                      help="YAML config file naming the store (same lookup as `run`)")
+    load.set_defaults(func=cmd_load)
+    cdrs = sub.add_parser("cdrs", help="CDRs for the billing system",
+                          description="Work with the stored call and *cdrlog CDRs.")
+    cdrs_sub = cdrs.add_subparsers(dest="cdrs_command", metavar="<action>", required=True)
+    from . import cdr_export
+
+    export = cdrs_sub.add_parser(
+        "export", help="write CDRs as CSV or JSON lines",
+        description="Stream the CDRs of a time window (by order time) from the store named "
+                    "by the config, as CSV or JSON lines, to stdout or a file.")
+    cdr_export.add_arguments(export)
+    export.set_defaults(func=cmd_cdrs_export)
+
     _add_placeholder(sub, "demo", "emulated FreeSWITCH placing calls against callmeter "
                                   "(not implemented yet)")
     _add_placeholder(sub, "emulator", "run the FreeSWITCH event-socket emulator alone "

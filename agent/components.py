@@ -7,15 +7,18 @@ listeners, FreeSWITCH agent, scheduler), so the daemon's life cycle stays one sh
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from .config import Config, store_url
-from .web import HttpListener, WebApp, json_response
+from .config import Config, resolve_timezone, store_url
+from .web import HttpListener, WebApp
 
 if TYPE_CHECKING:
+    from rating.engine import Engine
     from rating.store import Store
 
     from .daemon import Daemon
+    from .rpc.dispatcher import Dispatcher
+    from .rpc.server import RpcTcpServer
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +52,13 @@ class StoreComponent(Component):
         self.store: Store | None = None
 
     def start(self) -> None:
+        import gevent
+
         from rating.store import open_store
 
-        self.store = open_store(self.url, sqlite_synchronous=self.synchronous)
+        # SQLite commits (an fsync each) run in gevent's thread pool, never on the hub.
+        self.store = open_store(self.url, sqlite_synchronous=self.synchronous,
+                                run_blocking=gevent.get_hub().threadpool.apply)
         self.store.ping()
         log.info("store: %s (%s)", self.store.describe(), self.reason)
 
@@ -64,9 +71,75 @@ class StoreComponent(Component):
         return f"store {self.store.describe()}" if self.store else "store closed"
 
 
-def _no_api_yet(environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
-    return json_response("200 OK", {"id": None, "result": None,
-                                    "error": "rpc: can't find service (the API is not built yet)"})
+class EngineComponent(Component):
+    """The rating engine over the store: compiles the stored tariffs before anything is served."""
+
+    name = "engine"
+
+    def __init__(self, config: Config, store: StoreComponent) -> None:
+        self.config = config
+        self._store = store
+        self.engine: Engine | None = None
+
+    def start(self) -> None:
+        import uuid
+        from datetime import UTC, datetime
+
+        from rating.engine import Engine
+
+        assert self._store.store is not None
+        general = self.config.general
+        self.engine = Engine(
+            self._store.store, clock=lambda: datetime.now(UTC), new_id=lambda: str(uuid.uuid4()),
+            rounding_decimals=general.rounding_decimals, default_tenant=general.default_tenant,
+            default_category=general.default_category,
+            timezone=resolve_timezone(general.timezone))
+        tariffs = self.engine.tariffs()
+        log.info("engine ready: %d destinations, %d rating plans, %d rating profiles",
+                 len(tariffs.destinations), len(tariffs.plans), len(tariffs.profiles))
+
+    def status(self) -> str:
+        if self.engine is None:
+            return ""
+        tariffs = self.engine.tariffs()
+        return f"{len(tariffs.profiles)} rating profiles"
+
+
+class RpcComponent(Component):
+    """The JSON-RPC API: one dispatcher for TCP (listen.rpc_json) and HTTP POST /jsonrpc."""
+
+    name = "rpc"
+
+    def __init__(self, daemon: Daemon, store: StoreComponent, engine: EngineComponent) -> None:
+        self.daemon = daemon
+        self._store = store
+        self._engine = engine
+        self.dispatcher: Dispatcher | None = None
+        self.tcp: RpcTcpServer | None = None
+
+    def start(self) -> None:
+        from .rpc.wiring import make_dispatcher, make_tcp_server
+
+        assert self._store.store is not None
+        config = self.daemon.config
+        self.dispatcher = make_dispatcher(config, self._store.store,
+                                          engine=self._engine.engine)
+        self.tcp = make_tcp_server(config.listen, self.dispatcher)
+        if self.tcp is None:
+            log.info("JSON-RPC over TCP off (listen.rpc_json is empty)")
+            return
+        try:
+            self.tcp.start()
+        except OSError as exc:
+            raise RuntimeError(f"cannot listen on {config.listen.rpc_json} (listen.rpc_json): "
+                               f"{exc.strerror}") from None
+
+    def stop(self, timeout: float) -> None:
+        if self.tcp is not None:
+            self.tcp.stop(timeout)
+
+    def status(self) -> str:
+        return f"rpc {self.daemon.config.listen.rpc_json}" if self.tcp else ""
 
 
 class HttpComponent(Component):
@@ -74,17 +147,24 @@ class HttpComponent(Component):
 
     name = "http"
 
-    def __init__(self, daemon: Daemon) -> None:
-        self.address = daemon.config.listen.http
+    def __init__(self, daemon: Daemon, rpc: RpcComponent) -> None:
+        self.listen = daemon.config.listen
+        self.address = self.listen.http
         self.app = WebApp(daemon.health)
-        self.app.route("POST", "/jsonrpc", _no_api_yet)
+        self._rpc = rpc
         self.listener: HttpListener | None = None
 
     def start(self) -> None:
+        from .rpc.legacy_http import register_legacy_http
+        from .rpc.wiring import http_ssl_args, make_http_handler
+
         if self.address is None:
             log.info("HTTP listener off (listen.http is empty)")
             return
-        self.listener = HttpListener(self.address, self.app)
+        assert self._rpc.dispatcher is not None
+        self.app.route("POST", "/jsonrpc", make_http_handler(self.listen, self._rpc.dispatcher))
+        register_legacy_http(self.app, self._rpc.dispatcher, self.listen)  # listen.legacy_http
+        self.listener = HttpListener(self.address, self.app, **http_ssl_args(self.listen))
         try:
             self.listener.start()
         except OSError as exc:
@@ -101,5 +181,12 @@ class HttpComponent(Component):
 
 def build_components(daemon: Daemon) -> list[Component]:
     """The components of this process, in start-up order."""
+    from .outbox import OutboxComponent
+    from .scheduler import SchedulerComponent
+
     config = daemon.config
-    return [StoreComponent(config), HttpComponent(daemon)]
+    store = StoreComponent(config)
+    engine = EngineComponent(config, store)
+    rpc = RpcComponent(daemon, store, engine)
+    return [store, engine, OutboxComponent(daemon, engine), rpc, HttpComponent(daemon, rpc),
+            SchedulerComponent(daemon, engine)]

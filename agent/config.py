@@ -17,6 +17,7 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
@@ -183,6 +184,7 @@ class SchedulerConfig:
     enabled: bool = True
     catch_up: str = _choice("once", "all", "skip")
     poll_interval: Duration = Duration.parse("1s")
+    lease: Duration = Duration.parse("30s")
 
 
 @dataclass(frozen=True)
@@ -197,6 +199,14 @@ class SmtpConfig:
 
 
 @dataclass(frozen=True)
+class OutboxConfig:
+    http_timeout: Duration = Duration.parse("10s")
+    max_attempts: int = 10
+    max_backoff: Duration = Duration.parse("10m")
+    concurrency: int = 10
+
+
+@dataclass(frozen=True)
 class Config:
     general: GeneralConfig = GeneralConfig()
     store: StoreConfig = StoreConfig()
@@ -205,6 +215,7 @@ class Config:
     sessions: SessionsConfig = SessionsConfig()
     scheduler: SchedulerConfig = SchedulerConfig()
     smtp: SmtpConfig = SmtpConfig()
+    outbox: OutboxConfig = OutboxConfig()
     source: str = field(default="<built-in defaults>", compare=False)
 
 
@@ -347,6 +358,15 @@ def _check(config: Config, ctx: _Context) -> None:
     aliases = [conn.name for conn in config.freeswitch.connections]
     if len(set(aliases)) != len(aliases):
         raise ctx.error(("freeswitch", "connections"), "two connections share one alias")
+    if config.outbox.max_attempts < 1 or config.outbox.concurrency < 1:
+        raise ctx.error(("outbox",), "max_attempts and concurrency must be at least 1")
+    if config.general.timezone:
+        try:
+            ZoneInfo(config.general.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ctx.error(("general", "timezone"),
+                            f"{config.general.timezone!r} is not an IANA time zone "
+                            "(such as Europe/Berlin or UTC)") from None
     if not 0 <= config.general.rounding_decimals <= 12:
         raise ctx.error(("general", "rounding_decimals"), "must be between 0 and 12")
 
@@ -383,7 +403,8 @@ def default_store_url() -> tuple[str, str]:
         return f"sqlite:///{SYSTEM_STATE_DIR / DB_FILE}", f"{SYSTEM_STATE_DIR} is writable"
     state_home = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
     path = Path(state_home) / "callmeter" / DB_FILE
-    return f"sqlite:///{path}", f"{SYSTEM_STATE_DIR} is not writable"
+    why = "is not writable" if SYSTEM_STATE_DIR.is_dir() else "does not exist"
+    return f"sqlite:///{path}", f"{SYSTEM_STATE_DIR} {why}"
 
 
 def store_url(config: Config) -> tuple[str, str]:
@@ -391,3 +412,24 @@ def store_url(config: Config) -> tuple[str, str]:
     if config.store.url:
         return config.store.url, f"store.url in {config.source}"
     return default_store_url()
+
+
+def resolve_timezone(name: str) -> ZoneInfo:
+    """general.timezone, else the host's zone ($TZ, /etc/timezone, /etc/localtime), else UTC."""
+    candidates = [name, os.environ.get("TZ", "").lstrip(":")]
+    try:
+        candidates.append(Path("/etc/timezone").read_text().strip())
+    except OSError:
+        pass
+    try:
+        link = os.readlink("/etc/localtime")
+        candidates.append(link.split("zoneinfo/", 1)[1] if "zoneinfo/" in link else "")
+    except OSError:
+        pass
+    for candidate in candidates:
+        if candidate:
+            try:
+                return ZoneInfo(candidate)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+    return ZoneInfo("UTC")

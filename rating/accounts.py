@@ -5,7 +5,6 @@ SPEC.md A.1 (model and shapes) and C.1 (which balances a call may use, in which 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import tzinfo
 from decimal import Decimal
 from typing import Any
@@ -19,17 +18,63 @@ from .triggers import ActionTrigger, UnitCounter, time_from_json
 META_OUT = "*out"
 
 
-@dataclass
-class Account:
-    """An account ``tenant:account`` and everything it holds."""
+_UNSET: Any = object()
 
-    ID: str
-    BalanceMap: dict[str, list[Balance]] = field(default_factory=dict)
-    UnitCounters: dict[str, list[UnitCounter]] | None = None
-    ActionTriggers: list[ActionTrigger] | None = None
-    AllowNegative: bool = False
-    Disabled: bool = False
-    UpdateTime: int | None = None
+
+class Account:
+    """An account ``tenant:account`` and everything it holds.
+
+    UnitCounters and ActionTriggers read from a document are parsed only when first used;
+    an account whose triggers were never touched writes their stored form back unchanged
+    (rating does not use them, so debits skip that work).
+    """
+
+    def __init__(self, ID: str, BalanceMap: dict[str, list[Balance]] | None = None,
+                 UnitCounters: dict[str, list[UnitCounter]] | None = None,
+                 ActionTriggers: list[ActionTrigger] | None = None, AllowNegative: bool = False,
+                 Disabled: bool = False, UpdateTime: int | None = None) -> None:
+        self.ID = ID
+        self.BalanceMap: dict[str, list[Balance]] = {} if BalanceMap is None else BalanceMap
+        self._counters = UnitCounters
+        self._triggers = ActionTriggers
+        self._raw_counters: Any = _UNSET
+        self._raw_triggers: Any = _UNSET
+        self.AllowNegative = AllowNegative
+        self.Disabled = Disabled
+        self.UpdateTime = UpdateTime
+
+    @property
+    def UnitCounters(self) -> dict[str, list[UnitCounter]] | None:
+        """Unit counters by balance type (None when the account has none)."""
+        if self._raw_counters is not _UNSET:
+            raw, self._raw_counters = self._raw_counters, _UNSET
+            self._counters = None if raw is None else {
+                str(t): [UnitCounter.from_json(u) for u in ucs or ()] for t, ucs in raw.items()}
+        return self._counters
+
+    @UnitCounters.setter
+    def UnitCounters(self, value: dict[str, list[UnitCounter]] | None) -> None:
+        self._raw_counters = _UNSET
+        self._counters = value
+
+    @property
+    def ActionTriggers(self) -> list[ActionTrigger] | None:
+        """The account's own trigger copies (None when it has none)."""
+        if self._raw_triggers is not _UNSET:
+            raw, self._raw_triggers = self._raw_triggers, _UNSET
+            self._triggers = None if raw is None else [ActionTrigger.from_json(a) for a in raw]
+        return self._triggers
+
+    @ActionTriggers.setter
+    def ActionTriggers(self, value: list[ActionTrigger] | None) -> None:
+        self._raw_triggers = _UNSET
+        self._triggers = value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Account) and self.to_json() == other.to_json()
+
+    def __repr__(self) -> str:
+        return f"Account({self.ID!r}, {self.BalanceMap!r})"
 
     @property
     def tenant(self) -> str:
@@ -65,11 +110,22 @@ class Account:
         chain.append(balance)
         return balance
 
+    def remove_expired(self, now_ns: int) -> int:
+        """Drop balances expired at now_ns (rals.remove_expired); returns how many went."""
+        removed = 0
+        for btype, chain in list(self.BalanceMap.items()):
+            kept = [b for b in chain if not b.expired_at(now_ns)]
+            removed += len(chain) - len(kept)
+            self.BalanceMap[btype] = kept
+        return removed
+
     def clone(self) -> Account:
-        """A copy whose balances can be changed without touching this one."""
-        return Account(self.ID, {t: [b.clone() for b in c] for t, c in self.BalanceMap.items()},
-                       self.UnitCounters, self.ActionTriggers, self.AllowNegative, self.Disabled,
-                       self.UpdateTime)
+        """A copy whose balances can be changed without touching this one (triggers shared)."""
+        new = Account(self.ID, {t: [b.clone() for b in c] for t, c in self.BalanceMap.items()},
+                      self._counters, self._triggers, self.AllowNegative, self.Disabled,
+                      self.UpdateTime)
+        new._raw_counters, new._raw_triggers = self._raw_counters, self._raw_triggers
+        return new
 
     # -- shapes ---------------------------------------------------------------------------
     def summary(self) -> dict[str, Any]:
@@ -84,8 +140,7 @@ class Account:
             "ID": self.ID,
             "BalanceMap": {t: [b.to_json() for b in c] for t, c in sorted(self.BalanceMap.items())}
             or None,
-            "UnitCounters": None if self.UnitCounters is None else {
-                t: [uc.to_json() for uc in ucs] for t, ucs in self.UnitCounters.items()},
+            "UnitCounters": self.to_json_counters(),
             "ActionTriggers": None if self.ActionTriggers is None
             else [at.to_json() for at in self.ActionTriggers],
             "AllowNegative": self.AllowNegative, "Disabled": self.Disabled,
@@ -94,8 +149,26 @@ class Account:
 
     def to_doc(self) -> dict[str, Any]:
         """The stored document: the v2 shape with Decimal values as strings."""
-        doc: dict[str, Any] = money.jsonable(self.to_json())
-        return doc
+        counters = self._raw_counters
+        if counters is _UNSET:
+            counters = money.jsonable(self.to_json_counters())
+        triggers = self._raw_triggers
+        if triggers is _UNSET:
+            triggers = None if self._triggers is None else [
+                money.jsonable(at.to_json()) for at in self._triggers]
+        return {"ID": self.ID,
+                "BalanceMap": {t: [b.to_doc() for b in c]
+                               for t, c in sorted(self.BalanceMap.items())} or None,
+                "UnitCounters": counters, "ActionTriggers": triggers,
+                "AllowNegative": self.AllowNegative, "Disabled": self.Disabled,
+                "UpdateTime": format_time(self.UpdateTime)}
+
+    def to_json_counters(self) -> dict[str, Any] | None:
+        """The UnitCounters JSON shape."""
+        counters = self.UnitCounters
+        if counters is None:
+            return None
+        return {t: [uc.to_json() for uc in ucs] for t, ucs in counters.items()}
 
     def to_old_json(self) -> dict[str, Any]:
         """The APIerSv1 "old structure" (Id ``*out:tenant:acc``, map keys suffixed ``*out``)."""
@@ -115,18 +188,15 @@ class Account:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Account:
-        """Read a stored document or the v2 shape."""
-        counters = data.get("UnitCounters")
-        triggers = data.get("ActionTriggers")
-        return cls(
-            str(data["ID"]),
-            {str(t): [Balance.from_json(b) for b in chain or ()]
-             for t, chain in (data.get("BalanceMap") or {}).items()},
-            None if counters is None else {str(t): [UnitCounter.from_json(u) for u in ucs or ()]
-                                           for t, ucs in counters.items()},
-            None if triggers is None else [ActionTrigger.from_json(a) for a in triggers],
-            bool(data.get("AllowNegative")), bool(data.get("Disabled")),
-            time_from_json(data.get("UpdateTime")))
+        """Read a stored document or the v2 shape (triggers and counters parsed lazily)."""
+        account = cls(str(data["ID"]),
+                      {str(t): [Balance.from_json(b) for b in chain or ()]
+                       for t, chain in (data.get("BalanceMap") or {}).items()},
+                      None, None, bool(data.get("AllowNegative")), bool(data.get("Disabled")),
+                      time_from_json(data.get("UpdateTime")))
+        account._raw_counters = data.get("UnitCounters")
+        account._raw_triggers = data.get("ActionTriggers")
+        return account
 
     from_doc = from_json
 

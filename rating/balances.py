@@ -9,7 +9,7 @@ from typing import Any
 
 from . import money
 from .tariffs import ANY, Timing
-from .timeutil import LocalDay, format_time
+from .timeutil import ZERO_TIME_TEXT, LocalDay, format_time
 from .triggers import StringMap, string_map_from_json, time_from_json
 
 MONETARY = "*monetary"
@@ -112,6 +112,24 @@ class Balance:
             out["Directions"] = self.Directions
         return out
 
+    def to_doc(self) -> dict[str, Any]:
+        """The stored form: to_json with Decimal values as strings."""
+        out: dict[str, Any] = {
+            "Uuid": self.Uuid, "ID": self.ID, "Value": money.to_str(self.Value),
+            "ExpirationDate": format_time(self.ExpirationDate),
+            "Weight": money.to_str(self.Weight), "DestinationIDs": self.DestinationIDs,
+            "RatingSubject": self.RatingSubject, "Categories": self.Categories,
+            "SharedGroups": self.SharedGroups,
+            "Timings": None if self.Timings is None else [t.to_json() for t in self.Timings],
+            "TimingIDs": self.TimingIDs, "Disabled": self.Disabled,
+            "Factor": None if self.Factor is None
+            else {k: money.to_str(v) for k, v in self.Factor.items()},
+            "Blocker": self.Blocker,
+        }
+        if self.Directions:
+            out["Directions"] = self.Directions
+        return out
+
     def to_old_json(self) -> dict[str, Any]:
         """The APIerSv1 "old structure" balance shape."""
         return {
@@ -133,19 +151,19 @@ class Balance:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Balance:
         """Read the v2 shape or a stored document (numbers as JSON numbers or strings)."""
-        factor = data.get("Factor")
-        timings = data.get("Timings")
+        get = data.get
+        factor = get("Factor")
+        timings = get("Timings")
+        expiry = get("ExpirationDate")
         return cls(
-            str(data.get("Uuid", "")), str(data.get("ID", "")),
-            money.to_decimal(data.get("Value") or 0), time_from_json(data.get("ExpirationDate")),
-            money.to_decimal(data.get("Weight") or 0),
-            string_map_from_json(data.get("DestinationIDs")), str(data.get("RatingSubject") or ""),
-            string_map_from_json(data.get("Categories")),
-            string_map_from_json(data.get("SharedGroups")),
+            str(get("Uuid", "")), str(get("ID", "")), money.to_decimal(get("Value") or 0),
+            None if expiry in (None, "", ZERO_TIME_TEXT) else time_from_json(expiry),
+            money.to_decimal(get("Weight") or 0), _map(get("DestinationIDs")),
+            str(get("RatingSubject") or ""), _map(get("Categories")), _map(get("SharedGroups")),
             None if timings is None else [timing_from_json(t) for t in timings],
-            string_map_from_json(data.get("TimingIDs")), bool(data.get("Disabled")),
+            _map(get("TimingIDs")), bool(get("Disabled")),
             None if factor is None else {str(k): money.to_decimal(v) for k, v in factor.items()},
-            bool(data.get("Blocker")), string_map_from_json(data.get("Directions")))
+            bool(get("Blocker")), _map(get("Directions")))
 
 
 def timing_from_json(data: dict[str, Any]) -> Timing:
@@ -154,6 +172,10 @@ def timing_from_json(data: dict[str, Any]) -> Timing:
                         tuple(data.get("Months") or ()), tuple(data.get("MonthDays") or ()),
                         tuple(data.get("WeekDays") or ()),
                         str(data.get("StartTime") or "00:00:00"), str(data.get("EndTime") or ""))
+
+
+def _map(value: Any) -> StringMap | None:
+    return None if value is None else string_map_from_json(value)
 
 
 def join_map(value: StringMap | None) -> str:

@@ -33,11 +33,12 @@ class CallCost:
     deduct_connect_fee: bool = True
     negative_connect_fee: bool = False
     max_cost_disconnect: bool = False
+    dry_run_stop: bool = False  # a dry run stopped where a real debit would have gone on
 
     @classmethod
     def for_cd(cls, cd: CallDescriptor) -> CallCost:
         """An empty CallCost carrying the call's identity (CGRateS CreateCallCost)."""
-        return cls(cd.Category, cd.Tenant, cd.Subject, cd.Account, cd.Destination, cd.tor,
+        return cls(cd.Category, cd.Tenant, cd.Subject, cd.Account, cd.Destination, cd.ToR,
                    tz=cd.tz, deduct_connect_fee=cd.LoopIndex == 0)
 
     @property

@@ -6,7 +6,6 @@ epoch nanoseconds with the zone they were written in, durations integer nanoseco
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from decimal import Decimal
@@ -19,6 +18,7 @@ from .timeutil import (
     ZERO_TIME_NS,
     TimeFormatError,
     format_time,
+    parse_api_time,
     parse_duration_ns,
     parse_rfc3339,
 )
@@ -72,8 +72,11 @@ class CallDescriptor:
         return self.ToR or VOICE
 
     def copy(self, **changes: Any) -> CallDescriptor:
-        """A shallow copy with some fields replaced."""
-        return dataclasses.replace(self, **changes)
+        """A shallow copy with some fields replaced (field names are not re-validated)."""
+        new = object.__new__(CallDescriptor)
+        new.__dict__.update(self.__dict__)
+        new.__dict__.update(changes)
+        return new
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> CallDescriptor:
@@ -86,6 +89,23 @@ class CallDescriptor:
         except (ValueError, TypeError, KeyError, TimeFormatError) as exc:
             raise ServerError(str(exc)) from None
         return cd
+
+    @classmethod
+    def from_usage(cls, data: dict[str, Any], *, now_ns: int, tz: tzinfo = UTC) -> CallDescriptor:
+        """A call from API usage arguments: APIerSv1.GetCost's {Tenant, Category, Subject,
+        AnswerTime, Destination, Usage} or a UsageRecord {ToR, RequestType, Tenant, Category,
+        Account, Subject, Destination, SetupTime, AnswerTime, Usage}.
+
+        Times are API times ("*now", RFC3339, "2006-01-02 15:04:05", unix...); Usage is a
+        duration string ("2m10s"; a bare number is nanoseconds) or integer nanoseconds. The
+        call starts at AnswerTime, else SetupTime, else now.
+        """
+        if not isinstance(data, dict):
+            raise ServerError("the arguments must be a JSON object")
+        try:
+            return _from_usage(data, now_ns, tz)
+        except (ValueError, TypeError, TimeFormatError) as exc:
+            raise ServerError(str(exc)) from None
 
     def to_json(self) -> dict[str, Any]:
         """The CallDescriptor JSON shape."""
@@ -103,6 +123,27 @@ class CallDescriptor:
             "PerformRounding": self.PerformRounding, "DryRun": self.DryRun,
             "DenyNegativeAccount": self.DenyNegativeAccount, "Direction": self.Direction,
         }
+
+
+def _from_usage(data: dict[str, Any], now_ns: int, tz: tzinfo) -> CallDescriptor:
+    cd = CallDescriptor(tz=tz)
+    for name in ("Tenant", "Category", "Subject", "Account", "Destination", "ToR"):
+        value = data.get(name)
+        if value is not None:
+            setattr(cd, name, _text(name, value))
+    start: int | None = None
+    for name in ("AnswerTime", "SetupTime"):
+        value = data.get(name)
+        if value not in (None, "") and start is None:
+            start, cd.tz = parse_api_time(_text(name, value), now_ns, tz)
+    cd.TimeStart = now_ns if start is None else start
+    usage = _duration("Usage", data.get("Usage") or 0)
+    cd.TimeEnd = cd.TimeStart + usage
+    cd.DurationIndex = usage
+    extra = data.get("ExtraFields")
+    if extra:
+        cd.ExtraFields = {str(k): str(v) for k, v in dict(extra).items()}
+    return cd
 
 
 _STR_FIELDS = ("Category", "Tenant", "Subject", "Account", "Destination", "FallbackSubject",

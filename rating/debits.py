@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from . import money
 from .accounts import Account, balance_active, matching_destination
@@ -29,6 +30,9 @@ from .tariffs import (
     Tariffs,
 )
 from .timeutil import TimeFormatError, parse_go_duration
+
+if TYPE_CHECKING:
+    from .trigger_watch import Debit, DebitWatcher
 
 log = logging.getLogger(__name__)
 
@@ -49,16 +53,28 @@ class DebitState:
     decimals: int
     dry_run: bool
     new_uuid: str  # for a *default balance created on demand
+    go_negative: bool = True  # False with DenyNegativeAccount: never below zero
     money_balances: list[Balance] = field(default_factory=list)
     fee_pending: bool = True  # connect fee still due (LoopIndex 0 and nothing paid yet)
     negative_connect_fee: bool = False
     max_cost_disconnect: bool = False
+    dry_run_stop: bool = False  # stopped where a real debit would have gone on
+    watcher: DebitWatcher | None = None  # real debits: unit counters and triggers
 
     def stretch(self, subject: str) -> Stretch:
         """The rest of the call, to be priced for `subject`."""
         cd = self.cd
         return Stretch(cd.Tenant, cd.Category, subject, cd.Destination, cd.TimeStart,
                        cd.TimeEnd, self.duration_index, cd.tor, cd.tz)
+
+    def cap(self, k: int, *debits: Debit) -> int:
+        """How many of k increments to pay before a trigger may fire (trigger_watch)."""
+        return k if self.watcher is None else self.watcher.cap(k, debits)
+
+    def paid(self, k: int, *debits: Debit) -> None:
+        """k increments were paid: count them and evaluate the triggers (trigger_watch)."""
+        if self.watcher is not None:
+            self.watcher.paid(debits, k)
 
     def default_balance(self) -> Balance:
         """The account's ``*default`` monetary balance (created when missing)."""
@@ -68,8 +84,8 @@ class DebitState:
 def zero_increment(tor: str, rating_subject: str) -> int | None:
     """The free-unit increment of a ``*zeroNNN`` subject (empty/``*any``: the default), else None.
 
-    A bare number is nanoseconds; a malformed ``*zero...`` subject gives None (priced with the
-    call's own subject, as CGRateS does).
+    A bare number is nanoseconds; a malformed ``*zero...`` subject gives None (the balance is
+    then skipped, see docs/compat.md).
     """
     subject = rating_subject.strip()
     if subject in ("", ANY):
@@ -121,6 +137,7 @@ def debit_units_free(state: DebitState, b: Balance, increment: int) -> list[Time
     paid = min(count, money.floor_div(b.Value, amount)) if amount > 0 else count
     if paid <= 0:
         return None
+    paid = state.cap(paid, (b, cd.tor, amount))
     b.set_value(b.Value - amount * paid, state.decimals)
     prefix, dest_id = matching_destination(b, state.tariffs, cd.Destination)
     unit = UnitInfo(b.Uuid, b.ID, b.Value, cd.Destination, amount, cd.tor)
@@ -129,6 +146,7 @@ def debit_units_free(state: DebitState, b: Balance, increment: int) -> list[Time
                     _free_interval(increment),
                     [Increment(increment, money.ZERO, paid, unit, None, state.account.ID)],
                     money.ZERO, None, b.Uuid, prefix or cd.Destination, dest_id or ANY, META_NONE)
+    state.paid(paid, (b, cd.tor, amount))
     return [span]
 
 
@@ -161,7 +179,8 @@ class FeeCharge:
 
 
 def charge_connect_fee(state: DebitState, spans: list[TimeSpan]) -> FeeCharge | None:
-    """Take the fee of the part's first span; None when a blocker balance stops the search.
+    """Take the fee of the part's first span; None when it cannot be taken (a blocker
+    balance stops the search, or no balance holds it and the debit may not go negative).
 
     Paid by the first money balance holding at least the fee; when none does, the
     ``*default`` balance goes negative by it and the call is marked negativeConnectFee.
@@ -174,17 +193,22 @@ def charge_connect_fee(state: DebitState, spans: list[TimeSpan]) -> FeeCharge | 
         if b.Value >= fee:
             charge = FeeCharge(fee, b, b.Value, False, was_negative)
             b.set_value(b.Value - fee, state.decimals)
+            state.paid(1, (b, "*monetary", fee))
             return charge
         if b.Blocker:
             state.fee_pending = True
             return None
     if fee <= 0:
         return FeeCharge(fee, None, money.ZERO, False, was_negative)
+    if not state.go_negative and not state.dry_run:
+        state.fee_pending = True
+        return None  # DenyNegativeAccount: no balance holds the fee, so nothing is debited
     existed = any(x.ID == "*default" for x in state.account.BalanceMap.get("*monetary", ()))
     default = state.default_balance()
     charge = FeeCharge(fee, default, default.Value, not existed, was_negative)
     default.set_value(default.Value - fee, state.decimals)
     state.negative_connect_fee = True
+    state.paid(1, (default, "*monetary", fee))
     return charge
 
 
@@ -268,11 +292,13 @@ def _pay_span_money(state: DebitState, b: Balance, span: TimeSpan,
             k = limit if cost == 0 else min(limit, money.floor_div(b.Value, cost))
             if k <= 0:
                 return out, True
+            k = state.cap(k, (b, "*monetary", cost))
             b.set_value(b.Value - cost * k, state.decimals)
             state.cd.MaxCostSoFar += cost * k
             out.append(Increment(run.duration, cost, k, None,
                                  MonetaryInfo(b.Uuid, b.ID, b.Value, ri), acc_id))
             done += k
+            state.paid(k, (b, "*monetary", cost))
     return out, False
 
 
@@ -350,12 +376,16 @@ def _pay_units_step(state: DebitState, b: Balance, span: TimeSpan, run: Incremen
         payer = next((m for m in state.money_balances if m.Value >= cost), None)
         if payer is not None:
             k = min(k, money.floor_div(payer.Value, cost))
-        elif not state.dry_run or state.account.AllowNegative:
-            payer = state.default_balance()
+        elif state.account.AllowNegative or (state.go_negative and not state.dry_run):
+            payer = state.default_balance()  # CGRateS: a real debit goes below zero here
         else:
+            state.dry_run_stop = state.dry_run and state.go_negative
             k = 0
     if k <= 0:
         return 0
+    debits: tuple[Debit, ...] = ((b, state.cd.tor, amount),) if payer is None else (
+        (b, state.cd.tor, amount), (payer, "*monetary", cost))
+    k = state.cap(k, *debits)
     b.set_value(b.Value - amount * k, state.decimals)
     monetary = None
     if payer is not None:
@@ -365,6 +395,7 @@ def _pay_units_step(state: DebitState, b: Balance, span: TimeSpan, run: Incremen
     unit = UnitInfo(b.Uuid, b.ID, b.Value, state.cd.Destination, amount, state.cd.tor,
                     span.rate_interval)
     out.append(Increment(run.duration, cost, k, unit, monetary, state.account.ID))
+    state.paid(k, *debits)
     return k
 
 

@@ -14,10 +14,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from . import charging, money
+from . import charging, costdoc
 from .accounts import Account
 from .callcost import CallCost
 from .calldesc import CallDescriptor
+from .engine_parts import ActionSide
 from .errors import AccountDisabled, AccountNotFound, MaxUsageExceeded, NotFound
 from .eventcost import event_cost
 from .loader import LoadReport, load_folder, load_plan
@@ -26,6 +27,7 @@ from .tariffdocs import META, RATING_KINDS, VERSION_ID, compile_tariffs
 from .tariffs import Tariffs
 from .timeutil import HOUR, to_ns
 from .tpplan import TariffPlan
+from .trigger_watch import DebitWatcher
 
 log = logging.getLogger(__name__)
 
@@ -35,13 +37,18 @@ MAX_COMPUTED_USAGE = {"*any": 189 * HOUR, "*voice": 72 * HOUR, "*data": 10737418
 TARIFF_CHECK_NS = 1_000_000_000
 
 
-class Engine:
-    """Rating and charging against one store; `clock` and `new_id` are injected."""
+class Engine(ActionSide):
+    """Rating and charging against one store; `clock` and `new_id` are injected.
+
+    Actions, action plans, triggers, account set-up (SetAccount) and CDRs come from
+    ActionSide (rating/engine_parts.py).
+    """
 
     def __init__(self, store: Store, *, clock: Callable[[], datetime], new_id: Callable[[], str],
                  rounding_decimals: int = 5, default_tenant: str = "cgrates.org",
                  default_category: str = "call", timezone: tzinfo = UTC,
-                 max_computed_usage: dict[str, int] | None = None) -> None:
+                 max_computed_usage: dict[str, int] | None = None,
+                 remove_expired: bool = True) -> None:
         self.store = store
         self.clock = clock
         self.new_id = new_id
@@ -50,6 +57,7 @@ class Engine:
         self.default_category = default_category
         self.timezone = timezone
         self.max_computed_usage = dict(max_computed_usage or MAX_COMPUTED_USAGE)
+        self.remove_expired = remove_expired  # rals.remove_expired
         self._tariffs: Tariffs | None = None
         self._checked_at = 0
 
@@ -97,13 +105,20 @@ class Engine:
             self.reload_tariffs()
         return report
 
+    def get_tariff(self, kind: str, doc_id: str) -> dict[str, Any]:
+        """A stored tariff document (kinds in rating.tariffdocs), or NotFound."""
+        doc = self.store.get(kind, doc_id)
+        if doc is None:
+            raise NotFound(f"{kind}/{doc_id}")
+        return dict(doc)
+
     # -- rating and charging ----------------------------------------------------------------
     def prepare(self, cd: CallDescriptor) -> CallDescriptor:
         """Defaults (tenant, category, subject from account) and the usage bound check."""
         cd = cd.copy(Tenant=cd.Tenant or self.default_tenant,
                       Category=cd.Category or self.default_category,
-                      Subject=cd.Subject or cd.Account, ToR=cd.tor)
-        limit = self.max_computed_usage.get(cd.ToR, self.max_computed_usage["*any"])
+                      Subject=cd.Subject or cd.Account)
+        limit = self.max_computed_usage.get(cd.tor, self.max_computed_usage["*any"])
         if cd.duration < 0 or cd.duration > limit:
             raise MaxUsageExceeded(f"usage {cd.duration} outside [0, {limit}]")
         return cd
@@ -126,70 +141,95 @@ class Engine:
     def debit(self, cd: CallDescriptor, *, debit_id: str) -> CallCost:
         """Responder.Debit: charge the whole call (the *default balance may go negative)."""
         cd = self.prepare(cd)
-        return self._charge(cd, debit_id, lambda acc, tariffs, uuid: charging.debit(
+        return self._charge(cd, debit_id, lambda acc, tariffs, uuid, watcher: charging.debit(
             acc, tariffs, cd, self.settings, dry_run=cd.DryRun,
-            go_negative=not cd.DenyNegativeAccount, new_uuid=uuid))
+            go_negative=not cd.DenyNegativeAccount, new_uuid=uuid, watcher=watcher))
 
     def max_debit(self, cd: CallDescriptor, *, debit_id: str) -> CallCost:
         """Responder.MaxDebit: charge as much of the call as the account can pay."""
         cd = self.prepare(cd)
-        return self._charge(cd, debit_id, lambda acc, tariffs, uuid: charging.max_debit(
-            acc, tariffs, cd, self.settings, new_uuid=uuid))
+        return self._charge(cd, debit_id, lambda acc, tariffs, uuid, watcher: charging.max_debit(
+            acc, tariffs, cd, self.settings, new_uuid=uuid, watcher=watcher))
 
     def _charge(self, cd: CallDescriptor, debit_id: str,
-                operation: Callable[[Account, Tariffs, str], CallCost]) -> CallCost:
+                operation: Callable[[Account, Tariffs, str, DebitWatcher | None], CallCost],
+                ) -> CallCost:
         tariffs = self.tariffs()
         now = self.now_ns()
         uuid = self.new_id()
-        live: list[CallCost] = []
+        live: list[tuple[str, CallCost]] = []
+        watched: list[DebitWatcher] = []
+        prep = None if cd.DryRun else self.watch_prep()
 
         def txn(doc: JSON | None) -> Commit:
+            nonce = self.new_id()
             account = self._load(doc, cd.account_key)
-            cc = operation(account, tariffs, uuid)
+            watcher = None if prep is None else self.debit_watcher(
+                account, now, prep, cd.Category, cd.Destination)
+            watched[:] = [] if watcher is None else [watcher]
+            cc = operation(account, tariffs, uuid, watcher)
             if cd.PerformRounding and not cd.DryRun:
                 charging.perform_rounding(account, cc, self.settings)
+            if self.remove_expired and not cd.DryRun and cc.Timespans:
+                account.remove_expired(now)  # as CGRateS does after counting a debit
             cc.AccountSummary = account.summary()
-            live[:] = [cc]
-            result = self._result(cc)
+            live[:] = [(nonce, cc)]
+            result = {**self._result(cc), "Nonce": nonce}
             if cd.DryRun:
                 return Commit.keep(result)
             account.UpdateTime = now
-            return Commit(account.to_doc(), result)
+            return Commit(account.to_doc(), result, **self.watcher_commit(watcher))
 
         result = self.store.transact(cd.account_key, txn, None if cd.DryRun else debit_id)
-        return live[0] if live else CallCost.from_json(result)
+        self.after_watch(watched, cd.account_key)
+        # The function may have run more than once (conflicts, or another host applying the
+        # same debit id first): only the committed attempt's nonce is in the result.
+        if live and live[0][0] == result.get("Nonce"):
+            return live[0][1]
+        return costdoc.from_doc(result)
 
     @staticmethod
     def _result(cc: CallCost) -> JSON:
-        return money.jsonable(cc.to_json())
+        return costdoc.to_doc(cc)
 
     def refund_increments(self, cd: CallDescriptor, *, refund_id: str) -> Account:
         """Responder.RefundIncrements: give back what cd.Increments took."""
         cd = cd.copy(Tenant=cd.Tenant or self.default_tenant, ToR=cd.tor)
-        return self._change(cd.account_key, refund_id, lambda acc: charging.refund_increments(
-            acc, cd.Increments, cd.ToR, self.settings))
+        return self._change(cd.account_key, refund_id, lambda acc, watcher: (
+            charging.refund_increments(acc, cd.Increments, cd.ToR, self.settings, watcher)),
+            cd.Category, cd.Destination)
 
     def refund_rounding(self, cd: CallDescriptor, *, refund_id: str) -> Account:
         """Responder.RefundRounding: charge the rounding increments in cd.Increments."""
         cd = cd.copy(Tenant=cd.Tenant or self.default_tenant)
-        return self._change(cd.account_key, refund_id, lambda acc: charging.refund_rounding(
-            acc, cd.Increments, self.settings))
+        return self._change(cd.account_key, refund_id, lambda acc, watcher: (
+            charging.refund_rounding(acc, cd.Increments, self.settings)))
 
     def _change(self, account_key: str, txn_id: str | None,
-                change: Callable[[Account], object]) -> Account:
+                change: Callable[[Account, DebitWatcher], object], category: str = "",
+                destination: str = "") -> Account:
         now = self.now_ns()
-        live: list[Account] = []
+        live: list[tuple[str, Account]] = []
+        watched: list[DebitWatcher] = []
+        prep = self.watch_prep()
 
         def txn(doc: JSON | None) -> Commit:
+            nonce = self.new_id()
             account = self._load(doc, account_key, check_disabled=False)
-            change(account)
+            watcher = self.debit_watcher(account, now, prep, category, destination)
+            watched[:] = [watcher]
+            change(account, watcher)
             account.UpdateTime = now
-            live[:] = [account]
+            live[:] = [(nonce, account)]
             new_doc = account.to_doc()
-            return Commit(new_doc, new_doc)
+            return Commit(new_doc, {"Nonce": nonce, "Account": new_doc},
+                          **self.watcher_commit(watcher))
 
         result = self.store.transact(account_key, txn, txn_id)
-        return live[0] if live else Account.from_doc(result)
+        self.after_watch(watched, account_key)
+        if live and live[0][0] == result["Nonce"]:
+            return live[0][1]
+        return Account.from_doc(result["Account"])
 
     @staticmethod
     def _load(doc: JSON | None, account_key: str, check_disabled: bool = True) -> Account:
@@ -207,38 +247,6 @@ class Engine:
         if doc is None:
             raise NotFound(f"{tenant}:{account}")
         return Account.from_doc(doc)
-
-    def set_account(self, tenant: str, account: str, *, allow_negative: bool | None = None,
-                    disabled: bool | None = None) -> Account:
-        """Create the account if missing (no balances) and set the given flags."""
-        key = f"{tenant}:{account}"
-        now = self.now_ns()
-        live: list[Account] = []
-
-        def txn(doc: JSON | None) -> Commit:
-            acc = Account(key) if doc is None else Account.from_doc(doc)
-            if allow_negative is not None:
-                acc.AllowNegative = allow_negative
-            if disabled is not None:
-                acc.Disabled = disabled
-            acc.UpdateTime = now
-            live[:] = [acc]
-            new_doc = acc.to_doc()
-            return Commit(new_doc, new_doc)
-
-        result = self.store.transact(key, txn)
-        return live[0] if live else Account.from_doc(result)
-
-    def remove_account(self, tenant: str, account: str) -> None:
-        """Delete the account; NotFound when there is none."""
-        key = f"{tenant}:{account}"
-
-        def txn(doc: JSON | None) -> Commit:
-            if doc is None:
-                raise NotFound(key)
-            return Commit(None, "OK")
-
-        self.store.transact(key, txn)
 
     def list_accounts(self, tenant: str | None = None, ids: list[str] | None = None,
                       offset: int = 0, limit: int = 0) -> list[Account]:

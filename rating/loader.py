@@ -9,6 +9,7 @@ file:line:column. ``callmeter load DIR [--dry-run]`` calls ``load_folder``.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -218,12 +219,13 @@ def load_folder(path: str, *, dry_run: bool, store: Store | None = None,
     """Load (or with dry_run only check) a tariff-plan folder; see the module docstring.
 
     Without a store only a dry run is possible (references are checked within the folder).
+    Writing needs the clock (`now_ns`, for relative times like "*now") and an id source
+    (`new_id`, for action timing and trigger ids); ``Engine.load_folder`` passes its own.
     """
-    import time
-    import uuid
-
-    now = time.time_ns() if now_ns is None else now_ns
-    ids = new_id or (lambda: str(uuid.uuid4()))
+    if store is not None and not dry_run and (now_ns is None or new_id is None):
+        raise ValueError("load_folder needs now_ns and new_id to write into a store")
+    now = 0 if now_ns is None else now_ns
+    ids = new_id or _counter_ids()
     folder = Path(path)
     if not folder.is_dir():
         report = LoadReport(path, dry_run, invalid_path=True)
@@ -240,6 +242,12 @@ def load_folder(path: str, *, dry_run: bool, store: Store | None = None,
                        timezone=timezone, path=path, errors=errors)
     report.warnings = warnings
     return report
+
+
+def _counter_ids() -> Callable[[], str]:
+    """Ids for a dry run (never stored): tp-1, tp-2, ..."""
+    count = itertools.count(1)
+    return lambda: f"tp-{next(count)}"
 
 
 # -- writing -------------------------------------------------------------------------------

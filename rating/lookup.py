@@ -11,12 +11,12 @@ from datetime import tzinfo
 
 from .errors import MaxRecursionDepth, RatingPlanNotFound, UnauthorizedDestination
 from .tariffs import ANY, RateInterval, RatingProfile, Tariffs, profile_key
-from .timeutil import LocalDay
+from .timeutil import LocalDay, local_day
 
 RECURSION_MAX_DEPTH = 3
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RatingInfo:
     """Which plan and destination prices the call from `activation_ns` on.
 
@@ -32,7 +32,7 @@ class RatingInfo:
     fallback_keys: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RatingQuery:
     """What a lookup needs to know about the call."""
 
@@ -50,7 +50,11 @@ def find_rating_infos(tariffs: Tariffs, query: RatingQuery, subject: str) -> lis
     The subject's own profile is used when it exists (even if it does not cover the
     destination); only a subject without any profile falls back to ``*any``.
     """
-    infos, found = _for_key(tariffs, query, profile_key(query.tenant, query.category, subject), 1)
+    key = profile_key(query.tenant, query.category, subject)
+    simple = _simple_case(tariffs, query, key)
+    if simple is not None:
+        return simple
+    infos, found = _for_key(tariffs, query, key, 1)
     if not found:
         infos, found = _for_key(tariffs, query, profile_key(query.tenant, query.category, ANY), 1)
     if not found:
@@ -58,6 +62,58 @@ def find_rating_infos(tariffs: Tariffs, query: RatingQuery, subject: str) -> lis
     if not _continuous(infos, query.start_ns):
         raise UnauthorizedDestination(f"destination {query.destination!r} not covered")
     return infos
+
+
+def _simple_case(tariffs: Tariffs, query: RatingQuery, key: str) -> list[RatingInfo] | None:
+    """The common case, memoised: one activation in force for the whole call and a
+    destination match that does not depend on the time of day. None = take the long way."""
+    profile = tariffs.profiles.get(key)
+    if profile is None:
+        profile = tariffs.profiles.get(profile_key(query.tenant, query.category, ANY))
+        if profile is None:
+            return None
+    acts = profile.active_for(query.start_ns, query.end_ns)
+    if len(acts) != 1 or acts[0].time_ns > query.start_ns:
+        return None
+    act = acts[0]
+    memo_key = (profile.key, query.destination, act)
+    found = tariffs.info_memo.get(memo_key)
+    if found is not None:
+        return [found]
+    plan = tariffs.plans.get(act.plan_id)
+    if plan is None:
+        return None
+    match = _static_match(tariffs, plan.id, query.destination)
+    if match is None:
+        return None
+    prefix, dest_id, intervals = match
+    info = RatingInfo(act.time_ns, profile.key, plan.id, prefix, dest_id, intervals,
+                      act.fallback_keys)
+    if len(tariffs.info_memo) >= 100_000:
+        tariffs.info_memo.clear()
+    tariffs.info_memo[memo_key] = info
+    return [info]
+
+
+def _static_match(tariffs: Tariffs, plan_id: str,
+                  destination: str) -> tuple[str, str, tuple[RateInterval, ...]] | None:
+    """_match_destination when every candidate it looks at is active at all times."""
+    plan = tariffs.plans[plan_id]
+    if destination not in (ANY, ""):
+        best = None
+        for prefix, dest_id, entry in tariffs.prefix_candidates(plan, destination):
+            if best is not None and prefix != best[0]:
+                break  # only the longest matching prefix counts
+            if not entry.always:
+                return None
+            if best is None or entry.weight > best[2].weight:
+                best = (prefix, dest_id, entry)
+        if best is not None:
+            return best[0], best[1], best[2].intervals
+    any_entry = plan.destinations.get(ANY)
+    if any_entry is None or not any_entry.always:
+        return None
+    return ANY, ANY, any_entry.intervals
 
 
 def _continuous(infos: list[RatingInfo], start_ns: int) -> bool:
@@ -114,7 +170,7 @@ def _fill_from_fallbacks(tariffs: Tariffs, query: RatingQuery, infos: list[Ratin
 def _infos_of_profile(tariffs: Tariffs, profile: RatingProfile,
                       query: RatingQuery) -> list[RatingInfo]:
     infos: list[RatingInfo] = []
-    day = LocalDay(query.start_ns, query.tz)
+    day = local_day(query.start_ns, query.tz)
     for index, act in enumerate(profile.active_for(query.start_ns, query.end_ns)):
         plan = tariffs.plans.get(act.plan_id)
         if plan is None:

@@ -11,7 +11,7 @@ float code always floors; we round the magnitude instead (symmetric), see docs/c
 from __future__ import annotations
 
 import decimal
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Any
 
 ROUNDING_UP = "*up"
@@ -66,29 +66,44 @@ def to_decimal(value: Any) -> Decimal:
     return result
 
 
+_SEVEN = Decimal("1E-7")
+
+
 def round_value(x: Decimal, decimals: int, method: str) -> Decimal:
     """Round x to `decimals` places with a CGRateS rounding method (see module docstring)."""
+    if method == ROUNDING_MIDDLE:
+        return round_middle(x, decimals)
     if method not in ROUNDING_METHODS:
         return x
-    quantum = exp(decimals)
-    if x.as_tuple().exponent >= -decimals:  # type: ignore[operator]
-        return x  # already representable: every method leaves it unchanged
     if x < 0:
         return -round_value(-x, decimals, method)
-    if method == ROUNDING_DOWN:
-        return x.quantize(quantum, rounding=ROUND_FLOOR)
-    scaled = x.scaleb(decimals)
-    floor = scaled.to_integral_value(rounding=ROUND_FLOOR)
-    max_prec = max(7, decimals)
-    frac = (scaled - floor).quantize(exp(max_prec), rounding=ROUND_HALF_EVEN)
-    threshold = exp(max_prec) if method == ROUNDING_UP else HALF
-    up = frac >= threshold
-    return (floor + 1 if up else floor).scaleb(-decimals)
+    quantum = exp(decimals)
+    floor = x.quantize(quantum, rounding=ROUND_FLOOR, context=CONTEXT)
+    if floor == x or method == ROUNDING_DOWN:
+        return floor if floor != x else x
+    frac = (x - floor).scaleb(decimals)  # in (0, 1)
+    max_prec = _SEVEN if decimals <= 7 else exp(decimals)
+    if frac.quantize(max_prec, rounding=ROUND_HALF_EVEN, context=CONTEXT) >= max_prec:
+        return floor + quantum
+    return floor
 
 
 def round_middle(x: Decimal, decimals: int) -> Decimal:
-    """``*middle`` rounding, the one CGRateS uses for balances and increment costs."""
-    return round_value(x, decimals, ROUNDING_MIDDLE)
+    """``*middle`` rounding, the one CGRateS uses for balances and increment costs.
+
+    Half-up on the exact value, except that a fraction within 5e-8 below one half (which
+    CGRateS's 7-digit cut turns into 0.5000000) also goes up.
+    """
+    quantum = exp(decimals)
+    rounded = x.quantize(quantum, rounding=ROUND_HALF_UP, context=CONTEXT)
+    if rounded == x:
+        return x
+    if (x > 0 and rounded < x) or (x < 0 and rounded > x):
+        frac = abs((x - rounded).scaleb(decimals))  # below one half
+        max_prec = _SEVEN if decimals <= 7 else exp(decimals)
+        if frac.quantize(max_prec, rounding=ROUND_HALF_EVEN, context=CONTEXT) >= HALF:
+            return rounded + quantum if x > 0 else rounded - quantum
+    return rounded
 
 
 def ceil_div(a: Decimal, b: Decimal) -> int:
@@ -112,7 +127,10 @@ def normal(x: Decimal) -> Decimal:
 
 def to_str(x: Decimal) -> str:
     """The canonical text of an amount, as stored in documents (no exponent, no trailing 0)."""
-    return format(normal(x), "f")
+    text = format(x, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
 
 
 def jsonable(value: Any) -> Any:

@@ -15,13 +15,13 @@ from . import money
 from .errors import UnauthorizedDestination
 from .lookup import RatingInfo, RatingQuery, find_rating_infos
 from .spans import Increment, TimeSpan
-from .tariffs import RateInterval, Tariffs
-from .timeutil import LocalDay
+from .tariffs import RateInterval, RateSlot, Tariffs
+from .timeutil import LocalDay, local_day
 
 VOICE = "*voice"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Stretch:
     """A part of a call to price: [start, end) with the call duration so far at `end`."""
 
@@ -77,7 +77,7 @@ def _walk(stretch: Stretch, t: int, seg_end: int, info: RatingInfo, out: list[Ti
           voice: bool) -> None:
     intervals = info.intervals or ()
     while t < seg_end:
-        day = LocalDay(t, stretch.tz)
+        day = local_day(t, stretch.tz)
         best = _best_interval(intervals, day)
         if best is None:
             raise UnauthorizedDestination("no rate interval active at a point of the call")
@@ -158,16 +158,34 @@ def _drop_overlapped(spans: list[TimeSpan], index: int) -> None:
 
 
 def cost_span(span: TimeSpan, decimals: int) -> None:
-    """Increments and cost of one span (B.4): per-increment cost rounded before multiplying."""
+    """Increments and cost of one span (B.4): per-increment cost rounded before multiplying.
+
+    The result depends only on the rate row, the span's length and the decimals, so it is
+    memoised on the rating (bounded), which makes repeated call lengths cheap.
+    """
     ri = span.rate_interval
     if ri is None:
         return
-    slot = ri.rating.slot_at(span.group_start)
     dur = span.end - span.start
-    span_cost = money.round_middle(
-        money.CONTEXT.divide(money.CONTEXT.multiply(Decimal(dur), slot.value),
-                             Decimal(slot.rate_unit)), decimals)
-    count = dur // slot.rate_increment
-    inc_cost = money.round_middle(money.CONTEXT.divide(span_cost, Decimal(count)), decimals)
+    rating = ri.rating
+    slot = rating.slot_at(max(0, span.duration_index - dur))
+    key = (slot.group_interval_start, dur, decimals)
+    found = rating.costs.get(key)
+    if found is None:
+        found = _increment_cost(slot, dur, decimals)
+        if len(rating.costs) >= 20_000:
+            rating.costs.clear()
+        rating.costs[key] = found
+    inc_cost, count = found
     span.increments = [Increment(slot.rate_increment, inc_cost, count)]
     span.cost = inc_cost * count
+
+
+def _increment_cost(slot: RateSlot, dur: int, decimals: int) -> tuple[Decimal, int]:
+    ctx = money.CONTEXT
+    span_cost = money.round_middle(
+        ctx.divide(ctx.multiply(Decimal(dur), slot.value), slot.unit_decimal), decimals)
+    count = dur // slot.rate_increment
+    if count == 1:
+        return span_cost, 1
+    return money.round_middle(ctx.divide(span_cost, Decimal(count)), decimals), count

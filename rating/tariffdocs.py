@@ -154,7 +154,8 @@ class _Compiler:
         found = self._entries.get(key)
         if found is None:
             weight = max([money.ZERO, *(iv.weight for iv in ordered)])
-            found = PlanDestination(tuple(ordered), weight)
+            always = any(iv.timing is None or iv.timing.always for iv in ordered)
+            found = PlanDestination(tuple(ordered), weight, always)
             self._entries[key] = found
         return found
 

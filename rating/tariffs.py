@@ -15,6 +15,17 @@ from . import money
 from .timeutil import DAY, SECOND, LocalDay
 
 ANY = "*any"
+
+_UNITS: dict[int, Decimal] = {}
+
+
+def _unit_decimal(unit: int) -> Decimal:
+    found = _UNITS.get(unit)
+    if found is None:
+        found = Decimal(unit)
+        if len(_UNITS) < 10_000:
+            _UNITS[unit] = found
+    return found
 META_OUT = "*out"
 MAX_COST_FREE = "*free"
 MAX_COST_DISCONNECT = "*disconnect"
@@ -60,6 +71,12 @@ class Timing:
         return cls(id, years, months, month_days, tuple(7 if d == 0 else d for d in week_days),
                    start_time, end_time, start * SECOND, end_ns)
 
+    @property
+    def always(self) -> bool:
+        """Active at every instant (no calendar restriction, whole-day window)."""
+        return (not (self.years or self.months or self.month_days or self.week_days)
+                and self.start_ns == 0 and self.end_ns == DAY)
+
     def on_day(self, day: LocalDay) -> bool:
         """Whether the calendar lists admit this day (the daily window aside)."""
         if self.years and day.year not in self.years:
@@ -94,6 +111,11 @@ class RateSlot:
     rate_increment: int
     rate_unit: int
 
+    @property
+    def unit_decimal(self) -> Decimal:
+        """RateUnit as a Decimal (for the span cost division)."""
+        return _unit_decimal(self.rate_unit)
+
     def to_json(self) -> dict[str, Any]:
         """The Rate JSON shape (durations in ns, Value as Decimal for the encoder)."""
         return {"GroupIntervalStart": self.group_interval_start, "Value": money.normal(self.value),
@@ -111,6 +133,9 @@ class Rating:
     max_cost_strategy: str
     slots: tuple[RateSlot, ...]
     rates_id: str = ""
+    #: rating.pricing's memo: (slot start, span duration, decimals) -> (increment cost, count)
+    costs: dict[tuple[int, int, int], tuple[Decimal, int]] = field(
+        default_factory=dict, repr=False, compare=False)
 
     def slot_at(self, offset: int) -> RateSlot:
         """The rate row in force at call offset `offset` (greatest GroupIntervalStart <= it)."""
@@ -138,11 +163,24 @@ class RateInterval:
     timing: Timing | None
     rating: Rating
     weight: Decimal
+    _shapes: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
-        """The RateInterval JSON shape."""
-        return {"Timing": None if self.timing is None else self.timing.to_json(),
-                "Rating": self.rating.to_json(), "Weight": money.normal(self.weight)}
+        """The RateInterval JSON shape (built once and shared: callers must not change it)."""
+        shape: dict[str, Any] | None = self._shapes.get("json")
+        if shape is None:
+            shape = {"Timing": None if self.timing is None else self.timing.to_json(),
+                     "Rating": self.rating.to_json(), "Weight": money.normal(self.weight)}
+            self._shapes["json"] = shape
+        return shape
+
+    def to_doc(self) -> dict[str, Any]:
+        """to_json with Decimal values as strings (built once and shared)."""
+        doc: dict[str, Any] | None = self._shapes.get("doc")
+        if doc is None:
+            doc = money.jsonable(self.to_json())
+            self._shapes["doc"] = doc
+        return doc
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,9 +189,12 @@ class PlanDestination:
 
     intervals: tuple[RateInterval, ...]  # weight descending
     weight: Decimal  # max weight, never below 0 (Go's RateIntervalList.GetWeight)
+    always: bool = False  # some interval is active at every instant
 
     def active_at(self, day: LocalDay) -> bool:
         """Whether any interval's timing is active at that instant."""
+        if self.always:
+            return True
         return any(i.timing is None or i.timing.active_at(day) for i in self.intervals)
 
 
@@ -212,6 +253,8 @@ class Tariffs:
     profiles: dict[str, RatingProfile] = field(default_factory=dict)
     _match_cache: dict[tuple[str, str], tuple[tuple[str, str, PlanDestination], ...]] = field(
         default_factory=dict, repr=False)
+    #: rating.lookup's memo of time-independent matches: (profile, number, activation) -> info
+    info_memo: dict[tuple[str, str, Activation], Any] = field(default_factory=dict, repr=False)
 
     def prefix_candidates(self, plan: RatingPlan,
                           number: str) -> tuple[tuple[str, str, PlanDestination], ...]:

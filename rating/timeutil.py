@@ -22,6 +22,7 @@ HOUR = 60 * MINUTE
 DAY = 24 * HOUR
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 #: Go's zero time.Time, 0001-01-01T00:00:00Z, in epoch nanoseconds.
 ZERO_TIME_NS = -62135596800 * SECOND
 ZERO_TIME_TEXT = "0001-01-01T00:00:00Z"
@@ -139,10 +140,11 @@ def format_time(ns: int | None, tz: tzinfo = UTC) -> str:
     if ns is None or ns == ZERO_TIME_NS:
         return ZERO_TIME_TEXT
     secs, frac = divmod(ns, SECOND)
-    dt = (EPOCH + timedelta(seconds=secs)).astimezone(tz)
-    text = dt.strftime("%Y-%m-%dT%H:%M:%S")
-    if dt.year < 1000:
-        text = f"{dt.year:04d}" + text[text.index("-"):]
+    dt = EPOCH + timedelta(seconds=secs)
+    if tz is not UTC:
+        dt = dt.astimezone(tz)
+    text = (f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}T"
+            f"{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}")
     if frac:
         text += "." + str(frac).rjust(9, "0").rstrip("0")
     offset = dt.utcoffset() or timedelta(0)
@@ -160,8 +162,28 @@ _RFC3339 = re.compile(
 _SQL = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?T?$")
 
 
+def _parse_utc_seconds(text: str) -> int | None:
+    """Fast path for the common "2006-01-02T15:04:05Z"; None when text is anything else."""
+    if (len(text) != 20 or text[19] != "Z" or text[10] != "T" or text[4] != "-"
+            or text[7] != "-" or text[13] != ":" or text[16] != ":"
+            or not (text[0:4] + text[5:7] + text[8:10] + text[11:13] + text[14:16]
+                    + text[17:19]).isdigit()):
+        return None
+    try:
+        days = date(int(text[0:4]), int(text[5:7]), int(text[8:10])).toordinal()
+        hh, mm, ss = int(text[11:13]), int(text[14:16]), int(text[17:19])
+    except ValueError:
+        return None
+    if hh > 23 or mm > 59 or ss > 59:
+        return None
+    return ((days - _EPOCH_ORDINAL) * 86400 + hh * 3600 + mm * 60 + ss) * SECOND
+
+
 def parse_rfc3339(text: str) -> tuple[int, tzinfo]:
     """A strict RFC3339 time (what Go's time.Time JSON decoding accepts) -> (ns, tz)."""
+    fast = _parse_utc_seconds(text)
+    if fast is not None:
+        return fast, UTC
     m = _RFC3339.match(text.strip())
     if m is None:
         raise TimeFormatError(f"invalid RFC3339 time {text!r}")
@@ -259,23 +281,68 @@ def end_of_month(dt: datetime) -> datetime:
 
 # -- calendar fields used by timings ---------------------------------------------------
 
+_DATES: dict[int, tuple[int, int, int]] = {}
+_OFFSETS: dict[tzinfo, int] = {}
+
+
+def _fixed_offset_ns(tz: timezone) -> int:
+    found = _OFFSETS.get(tz)
+    if found is None:
+        offset = tz.utcoffset(None)
+        found = int(offset.total_seconds()) * SECOND
+        _OFFSETS[tz] = found
+    return found
+
+
 class LocalDay:
-    """Calendar facts of one instant in one zone: date, Go weekday, offset into the day."""
+    """Calendar facts of one instant in one zone: date, Go weekday, offset into the day.
+
+    Fixed-offset zones (UTC and the zones of RFC3339 times) are computed with integer
+    arithmetic; other tzinfo objects (zoneinfo, with DST) go through datetime.
+    """
 
     __slots__ = ("day_start_ns", "month", "month_day", "next_day_ns", "ns_of_day", "weekday",
                  "year")
 
     def __init__(self, ns: int, tz: tzinfo) -> None:
+        if isinstance(tz, timezone):
+            offset = _fixed_offset_ns(tz)
+            days, self.ns_of_day = divmod(ns + offset, DAY)
+            fields = _DATES.get(days)
+            if fields is None:
+                d = date.fromordinal(_EPOCH_ORDINAL + days)
+                fields = (d.year, d.month, d.day)
+                if len(_DATES) < 100_000:
+                    _DATES[days] = fields
+            self.year, self.month, self.month_day = fields
+            self.weekday = (days + 4) % 7  # 1970-01-01 was a Thursday; Go: Sunday = 0
+            self.day_start_ns = days * DAY - offset
+            self.next_day_ns = self.day_start_ns + DAY
+            return
         secs = ns // SECOND
         local = (EPOCH + timedelta(seconds=secs)).astimezone(tz)
         self.year = local.year
         self.month = local.month
         self.month_day = local.day
-        self.weekday = (local.weekday() + 1) % 7  # Go: Sunday = 0
+        self.weekday = (local.weekday() + 1) % 7
         day = local.date()
         self.day_start_ns = _midnight_ns(day, tz)
         self.next_day_ns = _midnight_ns(day + timedelta(days=1), tz)
         self.ns_of_day = ns - self.day_start_ns
+
+
+_last_day: tuple[int, tzinfo, LocalDay] | None = None
+
+
+def local_day(ns: int, tz: tzinfo) -> LocalDay:
+    """LocalDay(ns, tz), remembering the last one (rating asks for a call's start twice)."""
+    global _last_day
+    last = _last_day
+    if last is not None and last[0] == ns and last[1] is tz:
+        return last[2]
+    day = LocalDay(ns, tz)
+    _last_day = (ns, tz, day)
+    return day
 
 
 def _midnight_ns(day: date, tz: tzinfo) -> int:

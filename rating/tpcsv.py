@@ -73,7 +73,7 @@ def parse_destination(plan: TariffPlan, row: Row, ctx: ParseContext) -> None:
     if not row.ok:
         return
     doc = plan.docs[DESTINATIONS].setdefault(dest_id, {"ID": dest_id, "Prefixes": []})
-    if prefix not in doc["Prefixes"]:
+    if plan.first_time(DESTINATIONS, dest_id, prefix):
         _locate(plan, DESTINATIONS, dest_id, len(doc["Prefixes"]), row)
         doc["Prefixes"].append(prefix)
 
@@ -124,8 +124,7 @@ def parse_rate(plan: TariffPlan, row: Row, ctx: ParseContext) -> None:
     unit = row.duration(4, "RateUnit")
     increment = row.duration(5, "RateIncrement")
     gis = row.duration(6, "GroupIntervalStart")
-    doc = plan.docs[RATES].get(rate_id)
-    if doc is not None and any(s["GroupIntervalStart"] == gis for s in doc["RateSlots"]):
+    if row.ok and not plan.first_time(RATES, rate_id, gis):
         row.error(6, f"rate {rate_id} already has a row starting at {row.text(6)}")
     if not row.ok or fee is None or value is None:
         return
@@ -159,8 +158,7 @@ def parse_destination_rate(plan: TariffPlan, row: Row, ctx: ParseContext) -> Non
     strategy = row.text(7)
     if strategy not in ("", MAX_COST_FREE, MAX_COST_DISCONNECT):
         row.error(7, f"MaxCostStrategy {strategy!r} is not *free or *disconnect")
-    doc = plan.docs[DESTINATION_RATES].get(dr_id)
-    if doc is not None and any(r["DestinationId"] == dest for r in doc["DestinationRates"]):
+    if row.ok and not plan.first_time(DESTINATION_RATES, dr_id, dest):
         row.error(2, f"destination rate {dr_id} already has destination {dest}")
     if not row.ok or max_cost is None:
         return
@@ -196,9 +194,7 @@ def parse_rating_profile(plan: TariffPlan, row: Row, ctx: ParseContext) -> None:
     activation = row.time(4, "ActivationTime", ctx) if row.text(4) else "0001-01-01T00:00:00Z"
     plan_id = row.required(5, "RatingPlanId")
     key = profile_key(tenant, category, subject)
-    doc = plan.docs[RATING_PROFILES].get(key)
-    if doc is not None and any(a["ActivationTime"] == activation
-                               for a in doc["RatingPlanActivations"]):
+    if row.ok and activation and not plan.first_time(RATING_PROFILES, key, activation):
         row.error(4, f"rating profile {key} already has an activation at {row.text(4)}")
     if not row.ok or activation is None:
         return

@@ -41,6 +41,18 @@ class TariffPlan:
     docs: dict[str, dict[str, dict[str, Any]]] = field(
         default_factory=lambda: {k: {} for k in ALL_KINDS})
     locations: dict[tuple[str, str, int], tuple[str, int]] = field(default_factory=dict)
+    _seen: dict[tuple[str, str], set[Any]] = field(default_factory=dict, repr=False)
+
+    def first_time(self, kind: str, doc_id: str, key: Any) -> bool:
+        """Record `key` (a prefix, a destination of a rate...) for a document; False if known.
+
+        Keeps duplicate checks linear for documents with many rows.
+        """
+        seen = self._seen.setdefault((kind, doc_id), set())
+        if key in seen:
+            return False
+        seen.add(key)
+        return True
 
     def where(self, kind: str, doc_id: str, row: int = 0) -> tuple[str, int]:
         """(file, line) of a document row, ("", 0) for documents not read from a file."""

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import gevent
 
 from .calls import UUID_RE, CallHandle, CallTimeout
+from .commands import api_execute
 from .core import Switch
 from .dialplan import Dialplan
 from .events import OutEvent
@@ -44,6 +45,7 @@ class Emulator:
         self._server: EslServer | None = None
         self._calls: dict[str, CallHandle] = {}
         self._changed = real_condition()
+        self._generation = 0  # bumped (under _changed) on every event and connection change
 
     # --- lifecycle
 
@@ -131,6 +133,18 @@ class Emulator:
     def _originate(self, handle: CallHandle, dial: str) -> None:
         reply = originate(self.server.switch, OriginateRequest(dial, "&park()"))
         handle.set_originate_reply(reply)
+
+    def api(self, command: str, timeout: float | None = 30.0) -> str:
+        """Run an api command as an ESL client's "api <command>" would; its reply body.
+
+        Like a command from another connection it fires its API event, and an originate
+        returns once the call is answered (or failed).
+        """
+        def run() -> str:
+            name, sep, args = command.strip().partition(" ")
+            result = api_execute(self.server.switch, name, args if sep else None)
+            return result if result is not None else f"-ERR {name} Command not found!\n"
+        return self.call(run, timeout)
 
     def hangup(self, uuid: str, cause: str = "NORMAL_CLEARING") -> bool:
         """Hang a channel up as uuid_kill would; False when there is no such channel."""
@@ -237,15 +251,19 @@ class Emulator:
         deadline = time.monotonic() + timeout
 
         def wait() -> T:
-            with self._changed:
-                while True:
-                    value = self.call(predicate)
-                    if value:
-                        return value
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0:
-                        raise CallTimeout(f"no {what} within {timeout}s")
-                    self._changed.wait(min(remaining, 1.0))
+            while True:
+                with self._changed:
+                    seen = self._generation
+                # Never hold the condition while the emulator thread works: it notifies it.
+                value = self.call(predicate)
+                if value:
+                    return value
+                with self._changed:
+                    while self._generation == seen:
+                        remaining = deadline - time.monotonic()
+                        if remaining <= 0:
+                            raise CallTimeout(f"no {what} within {timeout}s")
+                        self._changed.wait(min(remaining, 1.0))
         return blocking(wait)
 
     def wait_connections(self, count: int, timeout: float = 10.0) -> int:
@@ -256,6 +274,7 @@ class Emulator:
 
     def _notify(self) -> None:
         with self._changed:
+            self._generation += 1
             self._changed.notify_all()
 
     def _on_session(self, session: Session) -> None:

@@ -125,10 +125,17 @@ class CallerProfile:
         ]
         return out
 
-    def snapshot(self) -> CallerProfile:
-        """A clone as another channel keeps it (no profile index, times frozen)."""
+    def snapshot(self, with_times: bool = True) -> CallerProfile:
+        """A clone as another channel keeps it (no profile index, times frozen).
+
+        switch_caller_profile_clone leaves the times empty (the originator profile a new
+        outgoing leg gets shows all times 0, capture 07); the originatee profile
+        switch_ivr_originate keeps copies them.
+        """
         clone = copy.copy(self)
-        clone.times = copy.copy(self.times)
+        clone.times = copy.copy(self.times) if with_times else Times()
+        if not with_times:
+            clone.profile_created = 0
         clone.profile_index = None
         return clone
 

@@ -96,6 +96,8 @@ SITES: dict[str, Site] = {
     "DEL_SCHEDULE": Site("switch_scheduler.c", "task_thread_loop", 151),
     "SHUTDOWN": Site("switch_core.c", "switch_core_destroy", 3033),
     "MODULE_UNLOAD": Site("switch_loadable_module.c", "switch_loadable_module_unprocess", 1240),
+    "MODULE_UNLOAD_ENDPOINT": Site("switch_loadable_module.c",
+                                   "switch_loadable_module_unprocess", 1126),
 }
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

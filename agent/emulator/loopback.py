@@ -96,6 +96,7 @@ class Loopback:
             self.other = b_leg
             ch.set_var("other_loopback_leg_uuid", b_leg.uuid)
             b_leg.channel.set_var("other_loopback_leg_uuid", ch.uuid)
+            b_leg.channel.set_var("other_loopback_from_uuid", ch.get_var("loopback_from_uuid"))
             b_leg.start()
         ch.set_var("loopback_leg", self.leg)
         session.set_state(CS_ROUTING)
@@ -121,6 +122,7 @@ class Loopback:
         return b_leg
 
     def on_hangup(self, session: Session) -> None:
+        session.channel.set_var("is_loopback", "1")
         other = self.other
         if other is not None and other.channel.up:
             other.hangup(session.channel.hangup_cause or "NORMAL_CLEARING")
@@ -131,9 +133,6 @@ class Loopback:
             other.media_lost = True
             other.wake.set()
 
-    def on_reporting(self, session: Session) -> None:
-        session.channel.set_var("is_loopback", "1")
-
     def indicate_answer(self, session: Session) -> None:
         if self.leg == "B" and self.other is not None:
             self.other.mark_answered()
@@ -141,3 +140,22 @@ class Loopback:
     def indicate_progress(self, session: Session) -> None:
         if self.leg == "B" and self.other is not None:
             self.other.mark_pre_answered()
+
+    def indicate_display(self, session: Session, name: str, number: str) -> None:
+        """SWITCH_MESSAGE_INDICATE_DISPLAY: the -b leg shows it as the -a leg's caller id,
+        the -a leg as the -b leg's callee id (no event; capture 07)."""
+        if self.other is None:
+            return
+        profile = self.other.channel.profile
+        if self.leg == "B":
+            profile.caller_id_name = name or profile.caller_id_name
+            profile.caller_id_number = number or profile.caller_id_number
+        else:
+            profile.callee_id_name = name or profile.callee_id_name
+            profile.callee_id_number = number or profile.callee_id_number
+
+    def indicate_bridge(self, session: Session, peer: Session) -> None:
+        """SWITCH_MESSAGE_INDICATE_BRIDGE on a -b leg: the peer's other_leg_true_id."""
+        if self.leg == "B":
+            peer.channel.set_var("other_leg_true_id",
+                                 session.channel.get_var("other_loopback_from_uuid"))

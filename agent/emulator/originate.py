@@ -149,12 +149,23 @@ def _timeout(variables: list[tuple[str, str]]) -> int:
 
 
 def outgoing_loopback(switch: Switch, target: Target, variables: list[tuple[str, str]],
-                      cid_name: str | None = None, cid_num: str | None = None) -> Session:
-    """switch_core_session_outgoing_channel for loopback: the -a leg, not started yet."""
+                      cid_name: str | None = None, cid_num: str | None = None,
+                      caller: Session | None = None) -> Session:
+    """switch_core_session_outgoing_channel for loopback: the -a leg, not started yet.
+
+    With a calling session (the bridge application), mod_loopback's outgoing_channel adds
+    loopback_from_uuid, the new leg keeps the caller's profile as its originator (times not
+    copied) from CHANNEL_OUTGOING on, and switch_core_session_outgoing_channel /
+    switch_ivr_originate add max_forwards, originator_codec, originator, signal_bond,
+    call_uuid and originating_leg_uuid (capture 07).
+    """
     from .session import Session
     values = dict(variables)
-    number = values.get("origination_caller_id_number") or cid_num or DEFAULT_CID_NUMBER
-    name_ = values.get("origination_caller_id_name") or cid_name or ""
+    base = caller.channel.profile if caller is not None else None
+    number = (values.get("origination_caller_id_number") or cid_num
+              or (base.caller_id_number if base else "") or DEFAULT_CID_NUMBER)
+    name_ = (values.get("origination_caller_id_name") or cid_name
+             or (base.caller_id_name if base else ""))
     uuid = switch.new_uuid()
     now = switch.clock.micros()
     profile = CallerProfile(
@@ -169,15 +180,29 @@ def outgoing_loopback(switch: Switch, target: Target, variables: list[tuple[str,
     session = Session(switch, channel, Loopback("A", target, variables), originated=True)
     switch.register(session)
     tech_init(session)
+    if caller is not None:
+        channel.set_var("loopback_from_uuid", caller.uuid)
     set_name(channel, f"loopback/{target.extension}-a")
     channel.state = CS_INIT
     wanted = values.get("origination_uuid")
     if wanted and wanted != uuid and switch.locate(wanted) is None:
         set_uuid(session, wanted)
+    if caller is not None:
+        channel.other = ("originator", caller.channel.profile.snapshot(with_times=False))
     session.fire("CHANNEL_OUTGOING")
+    if caller is not None:
+        forwards = caller.channel.get_var("max_forwards")
+        channel.set_var("max_forwards", str(int(forwards) - 1)
+                        if forwards and forwards.isdigit() else "70")
+        channel.set_var("originator_codec", "L16@8000h@20i")
+        channel.set_var("originator", caller.uuid)
+        channel.set_var("signal_bond", caller.uuid)
+        channel.set_var("call_uuid", caller.uuid)
     for key, value in variables:
         channel.set_var(key, value)
     channel.set_var("originate_early_media", "true")
+    if caller is not None:
+        channel.set_var("originating_leg_uuid", caller.uuid)
     channel.set_var("originate_endpoint", "loopback")
     return session
 

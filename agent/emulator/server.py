@@ -170,7 +170,7 @@ class EslServer:
         sw.hupall(causes.SYSTEM_SHUTDOWN)
         gevent.wait([s.reported for s in list(sw.sessions.values())], timeout=5.0)
         sw.scheduler.stop()
-        self._unload_modules()
+        self._unload_modules(reason)
         pause = self.settings.shutdown_linger if linger is None else linger
         remaining = pause - (sw.clock.time() - started)
         if remaining > 0:
@@ -182,16 +182,28 @@ class EslServer:
         self.running = False
         self.stopped.set()
 
-    def _unload_modules(self) -> None:
+    def _unload_modules(self, reason: str) -> None:
+        """MODULE_UNLOAD for mod_loopback's interfaces, then (fsctl only) mod_dptools'.
+
+        After SIGTERM, FreeSWITCH unloaded mod_event_socket before mod_dptools: the
+        captured clients saw mod_loopback go but none of the dptools applications.
+        """
         sw = self.switch
-        sw.fire(sw.make_event("MODULE_UNLOAD", "MODULE_UNLOAD", [("type", "endpoint"),
-                                                                 ("name", "loopback")]))
+
+        def unload(site: str, headers: list[tuple[str, str]]) -> None:
+            sw.fire(sw.make_event("MODULE_UNLOAD", site, headers))
+        unload("MODULE_UNLOAD_ENDPOINT", [("type", "endpoint"), ("name", "loopback")])
+        unload("MODULE_UNLOAD_ENDPOINT", [("type", "endpoint"), ("name", "null")])
+        unload("MODULE_UNLOAD", [("type", "application"), ("name", "unloop"),
+                                 ("description", "Tell loopback to unfold")])
+        if reason == "SIGTERM":
+            return
         for name in APPLICATIONS:
             description, syntax = APP_DESCRIPTIONS.get(name, (name, None))
             headers = [("type", "application"), ("name", name), ("description", description)]
             if syntax:
                 headers.append(("syntax", syntax))
-            sw.fire(sw.make_event("MODULE_UNLOAD", "MODULE_UNLOAD", headers))
+            unload("MODULE_UNLOAD", headers)
 
     def crash(self, down_for: float | None = None) -> None:
         """kill -9: bare closes, refused connections, then a fresh switch after down_for."""

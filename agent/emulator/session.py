@@ -28,6 +28,7 @@ from . import causes
 from .channel import (
     CS_CONSUME_MEDIA,
     CS_DESTROY,
+    CS_EXCHANGE_MEDIA,
     CS_EXECUTE,
     CS_HANGUP,
     CS_INIT,
@@ -39,6 +40,7 @@ from .dialplan import Action, expand
 from .events import OutEvent
 
 if TYPE_CHECKING:
+    from .bridge import Bridge
     from .core import Switch
 
 log = logging.getLogger(__name__)
@@ -55,9 +57,10 @@ class Endpoint(Protocol):
     def on_init(self, session: Session) -> None: ...
     def on_hangup(self, session: Session) -> None: ...
     def on_kill(self, session: Session) -> None: ...
-    def on_reporting(self, session: Session) -> None: ...
     def indicate_answer(self, session: Session) -> None: ...
     def indicate_progress(self, session: Session) -> None: ...
+    def indicate_display(self, session: Session, name: str, number: str) -> None: ...
+    def indicate_bridge(self, session: Session, peer: Session) -> None: ...
 
 
 @dataclass
@@ -95,12 +98,18 @@ class Session:
         self.holders = 0
         self.last_app: str | None = None
         self.last_arg: str | None = None
-        self.partner: Session | None = None
+        self.bridge: Bridge | None = None  # set while bridged (CF_BRIDGED)
         self.greenlet: gevent.Greenlet | None = None
 
     @property
     def uuid(self) -> str:
         return self.channel.uuid
+
+    @property
+    def partner(self) -> Session | None:
+        """switch_channel_get_partner_uuid: the session named by signal_bond."""
+        ch = self.channel
+        return self.switch.locate(ch.get_var("signal_bond") or ch.get_var("originate_signal_bond"))
 
     def __repr__(self) -> str:
         return f"<Session {self.channel.name} {self.uuid}>"
@@ -184,6 +193,8 @@ class Session:
                 self._routing()
             elif state == CS_EXECUTE:
                 self._execute()
+            elif state == CS_EXCHANGE_MEDIA and self.bridge is not None:
+                self.bridge.run_originatee()
             elif ch.state == state:
                 self.wake.wait()
         self._hangup_states()
@@ -217,18 +228,19 @@ class Session:
             self.hangup(causes.NORMAL_CLEARING)
 
     def _hangup_states(self) -> None:
+        # switch_core_session_hangup_state: the hangup time and every CDR variable are set
+        # before CALLSTATE HANGUP (the shutdown captures' verbose events show them there), then
+        # the endpoint's on_hangup; CS_REPORTING fires HANGUP_COMPLETE.
         ch = self.channel
         self.set_running_state(CS_HANGUP)
         ch.times.hungup = self.now()
+        from .cdr import set_cdr_variables  # the CDR variables need the session's app history
+        set_cdr_variables(self)
         self.set_callstate(HANGUP)
         if self.endpoint is not None:
             self.endpoint.on_hangup(self)
         ch.state = CS_REPORTING
         self.set_running_state(CS_REPORTING)
-        from .cdr import set_cdr_variables  # the CDR variables need the session's app history
-        set_cdr_variables(self)
-        if self.endpoint is not None:
-            self.endpoint.on_reporting(self)
         self.fire("CHANNEL_HANGUP_COMPLETE", pre=[("Hangup-Cause", ch.hangup_cause or "")])
         self.reported.set()
         while self.holders > 0:
@@ -252,6 +264,12 @@ class Session:
         ch.state = CS_HANGUP
         ch.hangup_cause = cause
         ch.answer_state = "hangup"
+        # switch_channel_set_variable_partner: the bridge partner, if still up, learns the cause
+        partner = self.partner
+        if partner is not None and partner.channel.up:
+            partner.channel.set_var("last_bridge_hangup_cause", cause)
+        if self.bridge is not None:
+            ch.set_var("last_bridge_role", self.bridge.role(self))
         self.fire("CHANNEL_HANGUP")
         self.hungup.set()
         if self.endpoint is not None:
@@ -265,6 +283,7 @@ class Session:
         if self.early or ch.answered or not ch.up:
             return
         self.early = True
+        ch.set_var("endpoint_disposition", "EARLY MEDIA")
         ch.times.progress_media = self.now()
         ch.answer_state = "early"
         self.fire("CHANNEL_PROGRESS_MEDIA")

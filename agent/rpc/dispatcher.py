@@ -5,8 +5,8 @@ Both transports use one Dispatcher. It never raises: every failure becomes an er
 
 - ``RpcError`` (ours: validation, NOT_FOUND, EXISTS, ...) → its text;
 - a domain error (``domain_errors``, e.g. rating's RatingError) → its text, or
-  ``SERVER_ERROR: <text>`` for methods that wrap errors (APIErrorHandler; NOT_FOUND is
-  never wrapped);
+  ``SERVER_ERROR: <text>`` for methods that wrap errors (APIErrorHandler; NOT_FOUND and
+  texts that already are a SERVER_ERROR are never wrapped);
 - ``StoreError`` → ``SERVER_ERROR: <text>``;
 - anything else → ``SERVER_ERROR: internal error`` and a logged traceback.
 """
@@ -25,6 +25,7 @@ from .table import Method, MethodTable
 
 log = logging.getLogger(__name__)
 
+SERVER_ERROR = "SERVER_ERROR"
 INTERNAL_ERROR = "SERVER_ERROR: internal error"
 
 
@@ -86,7 +87,7 @@ class Dispatcher:
             raise
         except self.domain_errors as exc:
             text = str(exc)
-            if method.wrap_errors and text != NOT_FOUND:
+            if method.wrap_errors and text != NOT_FOUND and not text.startswith(SERVER_ERROR):
                 raise server_error(text) from None
             raise RpcError(text) from None
         except StoreError as exc:

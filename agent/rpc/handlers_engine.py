@@ -11,7 +11,7 @@ from typing import Any
 
 from . import views
 from .context import CallContext
-from .errors import RpcError
+from .errors import RpcError, mandatory_missing
 from .schema import Args
 
 INVALID_PATH = "INVALID_PATH"
@@ -45,8 +45,9 @@ def refund_increments(ctx: CallContext, cd: Args) -> Any:
     return ctx.require_engine().refund_increments(dict(cd))
 
 
-def refund_rounding(ctx: CallContext, cd: Args) -> Any:
-    return ctx.require_engine().refund_rounding(dict(cd))
+def refund_rounding(ctx: CallContext, cd: Args) -> int:
+    ctx.require_engine().refund_rounding(dict(cd))
+    return 0  # v0.10's reply is a float64 the method never sets
 
 
 # -- accounts ----------------------------------------------------------------------------
@@ -294,14 +295,17 @@ def load_tp(ctx: CallContext, a: Args) -> str:
 
 def import_tp_folder(ctx: CallContext, a: Args) -> str:
     ctx.require_engine().import_tp_folder(a["TPid"], _existing_folder(a["FolderPath"]),
-                                          a["CsvSeparator"] or ",")
+                                          a["CsvSeparator"] or ",", a["RunId"] or "")
     return "OK"
 
 
-def export_tp_folder(ctx: CallContext, a: Args) -> str:
-    ctx.require_engine().export_tp_folder(a["TPid"], a["ExportPath"] or ".",
-                                          a["FieldSeparator"] or ",")
-    return "OK"
+def export_tp_folder(ctx: CallContext, a: Args) -> Any:
+    """ExportedTPStats. CGRateS defaults the folder to its tpexport_dir; we ask for it."""
+    if not a["ExportPath"]:
+        raise mandatory_missing(["ExportPath"])
+    return ctx.require_engine().export_tp_folder(
+        a["TPid"], a["ExportPath"], a["FieldSeparator"] or ",", a["FileFormat"] or "csv",
+        bool(a["Compress"]))
 
 
 def set_destination(ctx: CallContext, a: Args) -> str:

@@ -16,6 +16,7 @@ from . import handlers_core as core
 from . import handlers_engine as eng
 from . import schemas_accounts as acc
 from . import schemas_calls as calls
+from .methods_legacy import install as install_legacy
 from .schema import ANY, STR, Scalar, Type
 from .schemas_tp import EXPORT_SCHEMA
 from .table import Handler, Method, MethodTable, Service
@@ -149,7 +150,7 @@ def build_table() -> MethodTable:
     """The services callmeter answers, under CGRateS v0.10's names and aliases."""
     apier_v1 = _service("APIerSv1", APIER_V1, ("ApierV1",), extra=tp_methods())
     cdrs_v1 = _service("CDRsV1", CDRS_V1)
-    return MethodTable([
+    return install_legacy(MethodTable([  # the 2012/2013 API: agent/rpc/methods_legacy.py
         apier_v1,
         _service("APIerSv2", APIER_V2, ("ApierV2",), embeds=apier_v1),
         _service("Responder", RESPONDER),
@@ -159,7 +160,7 @@ def build_table() -> MethodTable:
         _service("CoreSv1", CORE_V1),
         _service("SchedulerSv1", SCHEDULER_V1),
         _service("CacheSv1", CACHE_V1),
-    ])
+    ]))
 
 
 def methods_needing(table: MethodTable, needs: str) -> list[str]:

@@ -222,8 +222,10 @@ class Connection:
             return
         with self._write_lock:
             try:
-                with gevent.Timeout(self.server.limits.write_timeout):
-                    self.sock.sendall(data)
+                sent = self.sock.send(data)  # almost always the whole reply, without waiting
+                if sent < len(data):
+                    with gevent.Timeout(self.server.limits.write_timeout):
+                        self.sock.sendall(data[sent:])
             except (OSError, gevent.Timeout) as exc:
                 log.info("JSON-RPC reply to %s not written (%s); closing", self.peer,
                          exc or "timed out")

@@ -1,6 +1,6 @@
 """Building the API from the configuration: what the daemon calls.
 
-    dispatcher = make_dispatcher(config, store, engine=engine, sessions=sessions)
+    dispatcher = make_dispatcher(config, store, engine=engine, sessions=sessions)  # Engine
     tcp = make_tcp_server(config.listen, dispatcher)        # None when listen.rpc_json is ""
     app.route("POST", "/jsonrpc", make_http_handler(config.listen, dispatcher))
     HttpListener(config.listen.http, app, **http_ssl_args(config.listen))
@@ -13,11 +13,13 @@ from typing import Any
 
 from agent import __version__
 from agent.config import Config, ListenConfig
+from rating.engine import Engine
 from rating.store.base import Store
 
 from .access import AccessPolicy, Limits, tls_context
 from .context import CallContext, EngineApi, NodeInfo, SessionsApi
 from .dispatcher import Dispatcher
+from .engine_adapter import EngineAdapter
 from .http import JsonRpcHttpHandler
 from .methods import build_table
 from .server import RpcTcpServer
@@ -33,10 +35,12 @@ def domain_error_types() -> tuple[type[Exception], ...]:
     return (error,) if isinstance(error, type) and issubclass(error, Exception) else ()
 
 
-def make_dispatcher(config: Config, store: Store, engine: EngineApi | None = None,
+def make_dispatcher(config: Config, store: Store, engine: Engine | EngineApi | None = None,
                     sessions: SessionsApi | None = None,
                     domain_errors: tuple[type[Exception], ...] | None = None) -> Dispatcher:
-    """One dispatcher for both transports."""
+    """One dispatcher for both transports; a rating Engine is put behind an EngineAdapter."""
+    if isinstance(engine, Engine):
+        engine = EngineAdapter(engine)
     node = NodeInfo(version=__version__)
     if config.general.node_id:
         node.node_id = config.general.node_id

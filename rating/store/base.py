@@ -65,7 +65,9 @@ class Commit:
         return cls(account=None, result=result, keep_account=True, **extra)
 
 
-#: fn(account_doc_or_None) -> Commit. Must be pure: it may run several times on conflict.
+#: fn(account_doc_or_None) -> Commit. Must be pure and must not call the store: it may run
+#: several times (conflicts); only one run's Commit is applied, and transact returns its
+#: result (or, for an applied txn id, the stored one without running fn at all).
 TxnFn = Callable[[JSON | None], Commit]
 
 

@@ -31,6 +31,9 @@ def _refuse_float(text: str) -> NoReturn:
     )
 
 
+_FLOAT_CHECK = json.JSONDecoder(parse_float=_refuse_float).decode
+
+
 def encode(doc: JSON) -> str:
     """JSON text of a document; floats, NaN and non-JSON values are refused (StoreError)."""
     try:
@@ -38,13 +41,16 @@ def encode(doc: JSON) -> str:
     except (TypeError, ValueError) as exc:
         raise StoreError(f"document is not storable as JSON: {exc}") from None
     # The C scanner calls parse_float only for float tokens, so this check is cheap.
-    json.loads(text, parse_float=_refuse_float)
+    _FLOAT_CHECK(text)
     return text
 
 
-def decode(text: str | bytes) -> JSON:
+_DECODE = json.JSONDecoder().decode
+
+
+def decode(text: str) -> JSON:
     """The document stored as text."""
-    return json.loads(text)
+    return _DECODE(text)
 
 
 def clone(doc: JSON) -> JSON:
@@ -138,7 +144,7 @@ def decode_cursor(cursor: str) -> JSON:
     """The position a cursor names; StoreError if it was not made by encode_cursor."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        return decode(raw)
+        return decode(raw.decode())
     except (binascii.Error, ValueError, TypeError):
         raise StoreError(f"invalid CDR cursor {cursor!r}") from None
 

@@ -22,6 +22,7 @@ from .codec import (
     decode_sort_cursor,
     encode_cursor,
 )
+from .reentry import ReentryGuard
 
 
 class MemoryStore(Store):
@@ -36,21 +37,25 @@ class MemoryStore(Store):
         self._leases: dict[str, tuple[str, float]] = {}
         self._outbox: dict[str, dict[str, Any]] = {}
         self._outbox_seq = 0
+        self._guard = ReentryGuard()
 
     # documents
     def get(self, kind: str, id: str) -> JSON | None:
+        self._guard.check()
         check_id(kind, "kind")
         with self._lock:
             doc = self._docs.get(kind, {}).get(id)
             return None if doc is None else clone(doc)
 
     def get_many(self, kind: str, ids: Iterable[str]) -> dict[str, JSON]:
+        self._guard.check()
         check_id(kind, "kind")
         with self._lock:
             docs = self._docs.get(kind, {})
             return {i: clone(docs[i]) for i in ids if i in docs}
 
     def put(self, kind: str, id: str, doc: JSON) -> None:
+        self._guard.check()
         check_id(kind, "kind")
         check_id(id)
         stored = clone(doc)
@@ -58,6 +63,7 @@ class MemoryStore(Store):
             self._docs.setdefault(kind, {})[id] = stored
 
     def put_many(self, kind: str, docs: dict[str, JSON], replace_all: bool = False) -> None:
+        self._guard.check()
         check_id(kind, "kind")
         stored = {check_id(i): clone(d) for i, d in docs.items()}
         with self._lock:
@@ -67,28 +73,33 @@ class MemoryStore(Store):
             target.update(stored)
 
     def delete(self, kind: str, id: str) -> bool:
+        self._guard.check()
         check_id(kind, "kind")
         with self._lock:
             return self._docs.get(kind, {}).pop(id, None) is not None
 
     def list_ids(self, kind: str, prefix: str = "") -> list[str]:
+        self._guard.check()
         check_id(kind, "kind")
         with self._lock:
             return sorted(i for i in self._docs.get(kind, {}) if i.startswith(prefix))
 
     # accounts
     def get_account(self, account_id: str) -> JSON | None:
+        self._guard.check()
         check_account_id(account_id)
         with self._lock:
             doc = self._accounts.get(account_id)
             return None if doc is None else clone(doc)
 
     def list_accounts(self, tenant: str | None = None) -> list[str]:
+        self._guard.check()
         with self._lock:
             prefix = f"{tenant}:" if tenant else ""
             return sorted(a for a in self._accounts if a.startswith(prefix))
 
     def transact(self, account_id: str, fn: TxnFn, txn_id: str | None = None) -> JSON:
+        self._guard.check()
         check_account_id(account_id)
         if txn_id is not None:
             check_id(txn_id, "txn id")
@@ -97,7 +108,8 @@ class MemoryStore(Store):
                 done, result = self.txn_result(account_id, txn_id)
                 if done:
                     return result
-            commit = fn(self.get_account(account_id))
+            current = self._accounts.get(account_id)
+            commit = self._guard.call(fn, None if current is None else clone(current))
             if not isinstance(commit, Commit):
                 raise StoreError(f"a transaction function must return a Commit, not {commit!r}")
             # Check everything before changing anything: a bad commit changes nothing.
@@ -120,6 +132,7 @@ class MemoryStore(Store):
             return clone(result)
 
     def txn_result(self, account_id: str, txn_id: str) -> tuple[bool, JSON]:
+        self._guard.check()
         with self._lock:
             entry = self._txns.get((account_id, txn_id))
             if entry is None or entry[0] < time.time() - TXN_MEMORY_SECONDS:
@@ -128,12 +141,14 @@ class MemoryStore(Store):
 
     # CDRs
     def append_cdrs(self, cdrs: list[JSON]) -> None:
+        self._guard.check()
         checked = [(cdr_key(c), clone(c)) for c in cdrs]
         with self._lock:
             for key, cdr in checked:
                 self._cdrs[(key.cgr_id, key.run_id)] = cdr
 
     def query_cdrs(self, query: CdrQuery) -> tuple[list[JSON], str | None]:
+        self._guard.check()
         check_query(query)
         after = decode_sort_cursor(query.cursor) if query.cursor else None
         with self._lock:
@@ -149,6 +164,7 @@ class MemoryStore(Store):
 
     # leases
     def acquire_lease(self, name: str, owner: str, ttl_ms: int) -> bool:
+        self._guard.check()
         check_id(name, "lease name")
         check_id(owner, "lease owner")
         with self._lock:
@@ -160,6 +176,7 @@ class MemoryStore(Store):
             return True
 
     def release_lease(self, name: str, owner: str) -> bool:
+        self._guard.check()
         with self._lock:
             holder = self._leases.get(name)
             if holder and holder[0] == owner and holder[1] > time.monotonic():
@@ -168,6 +185,7 @@ class MemoryStore(Store):
             return False
 
     def lease_owner(self, name: str) -> str | None:
+        self._guard.check()
         with self._lock:
             holder = self._leases.get(name)
             return holder[0] if holder and holder[1] > time.monotonic() else None
@@ -180,6 +198,7 @@ class MemoryStore(Store):
                                 "claimed_until": 0, "seq": self._outbox_seq}
 
     def outbox_claim(self, owner: str, limit: int, lease_ms: int, now_ms: int) -> list[JSON]:
+        self._guard.check()
         with self._lock:
             due = sorted((j for j in self._outbox.values()
                           if j["due_ms"] <= now_ms and j["claimed_until"] <= now_ms),
@@ -189,10 +208,12 @@ class MemoryStore(Store):
             return [{k: clone(j[k]) for k in ("id", "due_ms", "attempts", "job")} for j in due]
 
     def outbox_done(self, job_id: str) -> None:
+        self._guard.check()
         with self._lock:
             self._outbox.pop(job_id, None)
 
     def outbox_retry(self, job_id: str, due_ms: int, attempts: int) -> None:
+        self._guard.check()
         with self._lock:
             job = self._outbox.get(job_id)
             if job:
@@ -200,6 +221,7 @@ class MemoryStore(Store):
 
     # life cycle
     def ping(self) -> None:
+        self._guard.check()
         return None
 
     def describe(self) -> str:

@@ -1,12 +1,11 @@
 """The shared store on Redis (standalone, Sentinel or Cluster), through redis-py.
 
-An account transaction reads the account (or takes it from a small cache of what this
-process last committed), runs the pure function, and commits with ``commit.lua``, which
-checks the version it was computed from (optimistic concurrency) and the transaction id,
-and writes the account, the txn record, CDRs and spooled outbox jobs in one step. A lost
-reply that redis-py retries therefore never applies twice: the retry finds the txn record.
-Transactions without a caller's id get an internal one for that reason. Greenlets of one
-process queue per account on a local lock, so only other processes cause conflicts.
+Account transactions (redis_accounts.py) commit with ``commit.lua``, which checks the
+version they were computed from (optimistic concurrency) and the transaction id, and writes
+the account, the txn record, CDRs and spooled outbox jobs in one step. A lost reply that
+redis-py retries therefore never applies twice: the retry finds the txn record. Concurrent
+commits of one process share a pipelined round trip (batching.py; not on Cluster, whose
+pipelines refuse EVALSHA).
 
 This is the only module that imports redis; every Redis error becomes StoreUnavailable
 (cannot reach it now) or StoreError at the public methods (``_boundary``).
@@ -16,13 +15,9 @@ from __future__ import annotations
 
 import functools
 import logging
-import random
-import threading
 import time
 import uuid
-from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -35,19 +30,20 @@ from redis.sentinel import Sentinel
 from . import redis_cdrs, redis_spool
 from .base import (
     JSON,
-    TXN_MEMORY_SECONDS,
     CdrQuery,
     Commit,
     Store,
     StoreError,
     StoreUnavailable,
-    TooManyConflicts,
     TxnFn,
 )
+from .batching import Gate, LeaderBatcher, Request
 from .codec import cdr_key, check_account_id, check_id, check_query, decode, encode
-from .redis_commit import AccountState, Prepared, commit_args, prepare
+from .redis_accounts import AccountTransactions
+from .redis_commit import commit_args, prepare
 from .redis_keys import Keys
 from .redis_url import RedisTarget, parse_redis_url
+from .reentry import ReentryGuard
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -56,12 +52,10 @@ R = TypeVar("R")
 _LUA_DIR = Path(__file__).with_name("lua")
 SCRIPT_NAMES = ("commit", "cdr_index", "cdr_forget", "outbox_add", "outbox_claim",
                 "outbox_retry", "outbox_done", "lease_acquire", "lease_release",
-                "docs_replace", "zrem_if_score")
-#: Internal txn records (transactions without a caller's id) only cover redis-py retries.
-INTERNAL_TXN_TTL_MS = 10 * 60 * 1000
+                "docs_replace", "docs_merge", "docs_swap")
+STAGE_OVER = 1000         # put_many of more documents goes through a staging hash
 SWEEP_INTERVAL = 5.0      # seconds between two looks at the dirty spools, per process
 SWEEP_GRACE_MS = 30_000   # a writer finishes its drain well within this
-CACHE_SIZE = 4096         # accounts whose last committed state this process remembers
 
 _UNAVAILABLE: tuple[type[BaseException], ...] = (
     redis.exceptions.ConnectionError,
@@ -72,6 +66,8 @@ _UNAVAILABLE: tuple[type[BaseException], ...] = (
     redis.exceptions.ReadOnlyError,
     redis.exceptions.OutOfMemoryError,
 )
+
+_DRAIN_ERRORS: tuple[type[BaseException], ...] = (*_UNAVAILABLE, redis.exceptions.RedisError)
 
 
 @functools.cache
@@ -85,13 +81,15 @@ def _boundary(method: Callable[Concatenate[RedisStore, P], R]
     """Bound the concurrent Redis operations and turn Redis errors into ours."""
 
     def wrapper(self: RedisStore, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        with self._slot():
-            try:
-                return method(self, *args, **kwargs)
-            except _UNAVAILABLE as exc:
-                raise StoreUnavailable(f"{self.describe()}: {exc}") from None
-            except redis.exceptions.RedisError as exc:
-                raise StoreError(f"{self.describe()}: {exc}") from None
+        self._take_slot()
+        try:
+            return method(self, *args, **kwargs)
+        except _UNAVAILABLE as exc:
+            raise StoreUnavailable(f"{self.describe()}: {exc}") from None
+        except redis.exceptions.RedisError as exc:
+            raise StoreError(f"{self.describe()}: {exc}") from None
+        finally:
+            self._slots.release()
 
     functools.update_wrapper(wrapper, method)
     return wrapper
@@ -101,18 +99,25 @@ class RedisStore(Store):
     """A Store in Redis; see the module docstring and redis_keys.py for the layout."""
 
     def __init__(self, client: Any, target: RedisTarget, *,
-                 txn_memory_seconds: int = TXN_MEMORY_SECONDS) -> None:
+                 txn_memory_seconds: int | None = None) -> None:
         self._client = client
         self._target = target
         self._keys = Keys(target.option("prefix"))
         self._scripts = {name: client.register_script(lua_source(name)) for name in SCRIPT_NAMES}
-        self._txn_memory_ms = txn_memory_seconds * 1000
-        self._max_conflicts: int = target.option("max_conflicts")
-        self._slots = threading.BoundedSemaphore(target.option("max_connections"))
+        if txn_memory_seconds is None:
+            txn_memory_seconds = target.option("txn_memory_hours") * 3600
+        self._slots = Gate(target.option("max_connections"))
+        self._guard = ReentryGuard()
         self._pool_timeout: float = target.option("pool_timeout")
-        self._locks: dict[str, list[Any]] = {}
-        self._locks_guard = threading.Lock()
-        self._cache: OrderedDict[str, AccountState] = OrderedDict()
+        self._accounts = AccountTransactions(
+            client, self._keys, self._read_for_txn, self._run_commit, self._drain_after_commit,
+            target.option("max_conflicts"), txn_memory_seconds * 1000, self._guard)
+        # Concurrent transactions share pipelined round trips: one for their reads, one for
+        # their commits (not on Cluster, whose pipelines refuse EVALSHA).
+        self._reads = LeaderBatcher(self._run_reads, max_batch=128,
+                                    crowded=lambda: self._accounts.holding > self._reads.queued)
+        self._commits = None if target.mode == "cluster" else LeaderBatcher(
+            self._run_commits, max_batch=128, crowded=self._more_commits_coming)
         self._next_sweep = 0.0
         self._closed = False
 
@@ -131,33 +136,19 @@ class RedisStore(Store):
         return cls(client, target, **kwargs)
 
     # -- plumbing ---------------------------------------------------------------------------
-    @contextmanager
-    def _slot(self) -> Iterator[None]:
+    def _take_slot(self) -> None:
+        """One of max_connections places for an operation (released by _boundary)."""
+        self._guard.check()
         if self._closed:
             raise StoreError(f"{self.describe()} is closed")
         if not self._slots.acquire(timeout=self._pool_timeout):
             size = self._target.option("max_connections")
             raise StoreUnavailable(f"{self.describe()}: all {size} connections stayed busy "
                                    f"for {self._pool_timeout} s")
-        try:
-            yield
-        finally:
-            self._slots.release()
 
-    @contextmanager
-    def _account_lock(self, account_id: str) -> Iterator[None]:
-        """Serialise this process's transactions on one account (no self-inflicted conflicts)."""
-        with self._locks_guard:
-            entry = self._locks.setdefault(account_id, [threading.Lock(), 0])
-            entry[1] += 1
-        try:
-            with entry[0]:
-                yield
-        finally:
-            with self._locks_guard:
-                entry[1] -= 1
-                if entry[1] == 0:
-                    del self._locks[account_id]
+    def _more_commits_coming(self) -> bool:
+        """Whether transactions that are not queued yet are computing their commit."""
+        return self._commits is not None and self._accounts.holding > self._commits.queued
 
     def _script(self, name: str, keys: list[str], args: list[Any]) -> Any:
         return self._scripts[name](keys=keys, args=args)
@@ -185,10 +176,24 @@ class RedisStore(Store):
     def put_many(self, kind: str, docs: dict[str, JSON], replace_all: bool = False) -> None:
         key = self._keys.docs(check_id(kind, "kind"))
         pairs = [(check_id(i), encode(d)) for i, d in docs.items()]
-        if replace_all:
+        if len(pairs) > STAGE_OVER:
+            self._put_staged(key, pairs, replace_all)
+        elif replace_all:
             self._script("docs_replace", [key], [x for pair in pairs for x in pair])
         elif pairs:
             self._client.hset(key, mapping=dict(pairs))
+
+    def _put_staged(self, key: str, pairs: list[tuple[str, str]], replace_all: bool) -> None:
+        """Many documents: fill a staging hash in chunks, then swap or merge it in one step
+        (one command of a million arguments is refused; a crash leaves only the staging
+        hash, which expires)."""
+        staging = f"{key}:staging:{uuid.uuid4().hex}"
+        pipe = self._client.pipeline(transaction=False)
+        for start in range(0, len(pairs), STAGE_OVER):
+            pipe.hset(staging, mapping=dict(pairs[start : start + STAGE_OVER]))
+        pipe.pexpire(staging, 3_600_000)
+        pipe.execute()
+        self._script("docs_swap" if replace_all else "docs_merge", [key, staging], [])
 
     @_boundary
     def delete(self, kind: str, id: str) -> bool:
@@ -220,93 +225,94 @@ class RedisStore(Store):
         check_account_id(account_id)
         if txn_id is not None:
             check_id(txn_id, "txn id")
-        internal_id = f"~{uuid.uuid4().hex}"
-        with self._account_lock(account_id):
+        return self._accounts.transact(account_id, fn, txn_id)
+
+    def _drain_after_commit(self, account_id: str) -> None:
+        try:
+            self._drain(account_id)
+        except _DRAIN_ERRORS as exc:
+            # Committed all the same: the sweep finishes the move, so report success.
+            log.warning("account %s committed, its CDRs/jobs wait in its spool: %s",
+                        account_id, exc)
+
+    def _read_for_txn(self, txn_key: str | None,
+                      account_key: str | None) -> tuple[str | None, list[Any] | None]:
+        result: tuple[str | None, list[Any] | None] = self._reads.submit((txn_key, account_key))
+        return result
+
+    def _run_reads(self, batch: list[Request]) -> None:
+        """GET txn records and HMGET accounts of a batch of transactions in one pipeline."""
+        if len(batch) == 1 and None in batch[0].item:  # one command: no pipeline needed
+            txn_key, account_key = batch[0].item
             try:
-                return self._transact(account_id, fn, txn_id or internal_id,
-                                      remembered=txn_id is not None)
-            except BaseException:
-                self._cache.pop(account_id, None)  # we no longer know what is stored
-                raise
+                batch[0].result = ((self._client.get(txn_key), None) if account_key is None
+                                   else (None, self._client.hmget(account_key, "v", "doc")))
+            except Exception as exc:
+                batch[0].error = exc
+            return
+        pipe = self._client.pipeline(transaction=False)
+        for txn_key, account_key in (req.item for req in batch):
+            if txn_key is not None:
+                pipe.get(txn_key)
+            if account_key is not None:
+                pipe.hmget(account_key, "v", "doc")
+        try:
+            replies = iter(pipe.execute())
+        except Exception as exc:
+            for req in batch:
+                req.error = exc
+            return
+        for req in batch:
+            txn_key, account_key = req.item
+            req.result = (next(replies) if txn_key is not None else None,
+                          next(replies) if account_key is not None else None)
 
-    def _transact(self, account_id: str, fn: TxnFn, txn_id: str, remembered: bool) -> JSON:
-        state = self._cache.get(account_id)
-        fresh = state is None
-        if state is None:
-            state = self._read_account(account_id)
-        for attempt in range(self._max_conflicts + 1):
-            try:
-                commit = fn(None if state.doc is None else decode(state.doc))
-            except Exception:
-                if not fresh:  # computed on a cached state: first make sure it is current
-                    state, fresh = self._read_account(account_id), True
-                    continue
-                if remembered:
-                    done, result = self._txn_result(account_id, txn_id)
-                    if done:
-                        return result
-                raise
-            outcome = self._commit(account_id, state, prepare(account_id, commit), txn_id,
-                                   remembered)
-            if not isinstance(outcome, AccountState):
-                return outcome[0]
-            state, fresh = outcome, True
-            self._backoff(attempt)
-        raise TooManyConflicts(
-            f"account {account_id} changed under {self._max_conflicts + 1} attempts in a row")
+    def _run_commit(self, script_keys: list[str], args: list[Any]) -> Any:
+        if self._commits is None:
+            return self._script("commit", script_keys, args)
+        return self._commits.submit((script_keys, args))
 
-    def _read_account(self, account_id: str) -> AccountState:
-        version, doc = self._client.hmget(self._keys.account(account_id).account, "v", "doc")
-        return AccountState(version or "0", doc)
+    def _run_commits(self, batch: list[Request]) -> None:
+        """Send a batch of commit.lua calls in one pipeline (a lone one goes as it is)."""
+        try:
+            if len(batch) == 1:
+                batch[0].result = self._script("commit", *batch[0].item)
+                return
+            replies = self._pipelined_commits([req.item for req in batch])
+        except Exception as exc:
+            for req in batch:
+                req.error = exc
+            return
+        for req, reply in zip(batch, replies, strict=True):
+            if isinstance(reply, Exception):
+                req.error = reply
+            else:
+                req.result = reply
 
-    def _commit(self, account_id: str, state: AccountState, prepared: Prepared, txn_id: str,
-                remembered: bool) -> AccountState | tuple[JSON]:
-        """Run commit.lua: (result,) when done (now or before), or the newer state."""
-        keys = self._keys.account(account_id)
-        if prepared.spools:
-            self._client.zadd(self._keys.dirty, {account_id: time.time() * 1000})
-        if prepared.action == "put" and state.doc is None:
-            self._client.sadd(self._keys.accounts, account_id)
-        ttl = self._txn_memory_ms if remembered else INTERNAL_TXN_TTL_MS
-        script_keys, args = commit_args(keys, account_id, state.version, prepared, txn_id, ttl)
-        reply = self._script("commit", script_keys, args)
-        if reply[0] == 2:
-            return AccountState(reply[1], reply[2])
-        if reply[0] == 0:
-            return (decode(reply[1]),)
-        self._remember(account_id, AccountState(
-            reply[1], state.doc if prepared.action == "keep" else prepared.account))
-        self._after_commit(account_id, prepared)
-        return (decode(prepared.result),)
+    def _pipelined_commits(self, items: list[tuple[list[str], list[Any]]]) -> list[Any]:
+        replies = self._evalsha_pipeline(items)
+        missing = [i for i, r in enumerate(replies)
+                   if isinstance(r, redis.exceptions.NoScriptError)]
+        if missing:  # the server restarted: load the script once, send those again
+            script = self._scripts["commit"]
+            script.sha = self._client.script_load(script.script)
+            again = self._evalsha_pipeline([items[i] for i in missing])
+            for i, reply in zip(missing, again, strict=True):
+                replies[i] = reply
+        return replies
 
-    def _after_commit(self, account_id: str, prepared: Prepared) -> None:
-        if prepared.action == "del":
-            self._client.srem(self._keys.accounts, account_id)
-            if self._client.hexists(self._keys.account(account_id).account, "doc"):
-                self._client.sadd(self._keys.accounts, account_id)  # created again meanwhile
-        if prepared.spools:
-            try:
-                self._drain(account_id)
-            except _UNAVAILABLE as exc:  # committed; the sweep will finish the move
-                log.warning("account %s committed, its CDRs/jobs wait in its spool: %s",
-                            account_id, exc)
-
-    def _remember(self, account_id: str, state: AccountState) -> None:
-        self._cache[account_id] = state
-        self._cache.move_to_end(account_id)
-        while len(self._cache) > CACHE_SIZE:
-            self._cache.popitem(last=False)
-
-    def _backoff(self, attempt: int) -> None:
-        time.sleep(random.uniform(0, min(0.02, 0.001 * 2**attempt)))
+    def _evalsha_pipeline(self, items: list[tuple[list[str], list[Any]]]) -> list[Any]:
+        sha = self._scripts["commit"].sha
+        pipe = self._client.pipeline(transaction=False)
+        for keys, args in items:
+            pipe.evalsha(sha, len(keys), *keys, *args)
+        replies: list[Any] = pipe.execute(raise_on_error=False)
+        return replies
 
     @_boundary
     def txn_result(self, account_id: str, txn_id: str) -> tuple[bool, JSON]:
-        return self._txn_result(check_account_id(account_id), check_id(txn_id, "txn id"))
-
-    def _txn_result(self, account_id: str, txn_id: str) -> tuple[bool, JSON]:
-        text = self._client.get(self._keys.account(account_id).txn(txn_id))
-        return (False, None) if text is None else (True, decode(text))
+        return self._accounts.txn_result(check_account_id(account_id),
+                                         check_id(txn_id, "txn id"))
 
     # -- CDRs -------------------------------------------------------------------------------
     @_boundary
@@ -335,7 +341,7 @@ class RedisStore(Store):
             return
         self._next_sweep = time.monotonic() + SWEEP_INTERVAL
         older = int(time.time() * 1000) - SWEEP_GRACE_MS
-        redis_spool.sweep(self._client, self._scripts, self._keys, older, self._drain)
+        redis_spool.sweep(self._client, self._keys, older, self._drain)
 
     @_boundary
     def query_cdrs(self, query: CdrQuery) -> tuple[list[JSON], str | None]:
@@ -407,6 +413,7 @@ def _make_client(target: RedisTarget) -> Any:
         "health_check_interval": target.option("health_check_interval"),
         "retry": Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.5), target.option("retries")),
         "client_name": "callmeter",
+        "protocol": 2,  # RESP2: every Redis version speaks it, and it parses faster
     }
     if target.tls:
         kwargs.update(ssl=True, ssl_ca_certs=target.option("ssl_ca_certs"),

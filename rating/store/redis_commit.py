@@ -71,11 +71,13 @@ def prepare(account_id: str, commit: object) -> Prepared:
 def commit_args(keys: AccountKeys, account_id: str, version: str, p: Prepared, txn_id: str,
                 ttl_ms: int) -> tuple[list[str], list[str | int]]:
     """KEYS and ARGV of commit.lua (its header describes them)."""
-    script_keys = [keys.account, keys.txn(txn_id), keys.spool, keys.cdr_index]
-    args: list[str | int] = [version, p.action, p.account or "", p.result, ttl_ms,
-                             len(p.own_cdrs)]
+    script_keys = [keys.account, keys.txn(txn_id)]
+    args: list[str | int] = [version, p.action, p.account or "", p.result, ttl_ms]
+    if not p.spools:
+        return script_keys, args
+    script_keys += [keys.spool, keys.cdr_index]
+    args += [len(p.own_cdrs), len(p.foreign), account_id + "#"]
     for cdr in p.own_cdrs:
         script_keys.append(keys.cdr(cdr.cgr_id, cdr.run_id))
-        args.extend((cdr.member, cdr.text, cdr.entry))
-    args.extend((account_id + "#", len(p.foreign), *p.foreign, *p.jobs))
-    return script_keys, args
+        args += [cdr.member, cdr.text, cdr.entry]
+    return script_keys, [*args, *p.foreign, *p.jobs]

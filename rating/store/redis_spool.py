@@ -7,9 +7,10 @@ then ``drain`` copies each entry to the global keys (idempotently) and removes i
 
 A crash between commit and drain leaves entries in the spool. Every writer therefore marks
 the account in the ``dirty`` sorted set (by time) *before* its commit, and ``sweep``
-drains accounts whose mark is older than a grace period, removing a mark only if nobody
-touched it meanwhile. Nothing is lost; at worst a job is delivered twice (at-least-once,
-as any outbox) and a CDR shows in global queries after the grace period.
+drains the spools of accounts whose mark is older than a grace period, then drops those
+marks (a writer active meanwhile has re-marked the account with a newer time). Nothing is
+lost; at worst a job is delivered twice (at-least-once, as any outbox) and a CDR shows in
+global queries only after the grace period.
 """
 
 from __future__ import annotations
@@ -101,15 +102,24 @@ def _unindex_old(client: Any, scripts: Scripts, keys: Keys, member: str, origin:
                               args=[old_member])
 
 
-def sweep(client: Any, scripts: Scripts, keys: Keys, older_than_ms: int,
-          drain_account: Callable[[str], object], limit: int = 50) -> int:
-    """Drain accounts marked dirty before older_than_ms; how many accounts were swept."""
-    marks = client.zrangebyscore(keys.dirty, "-inf", older_than_ms, start=0, num=limit,
-                                 withscores=True)
-    for account_id, score in marks:
+def sweep(client: Any, keys: Keys, older_than_ms: int,
+          drain_account: Callable[[str], int]) -> int:
+    """Finish the spools of accounts marked dirty before older_than_ms; how many had entries.
+
+    Every such mark is looked at (a pipelined LLEN each), the non-empty spools drained, then
+    all those marks dropped at once. A writer that marks an account meanwhile does so with
+    the current time, newer than older_than_ms, so its mark stays for the next sweep.
+    """
+    marks: list[str] = client.zrangebyscore(keys.dirty, "-inf", older_than_ms)
+    if not marks:
+        return 0
+    pipe = client.pipeline(transaction=False)
+    for account_id in marks:
+        pipe.llen(keys.account(account_id).spool)
+    left = [a for a, n in zip(marks, pipe.execute(), strict=True) if n]
+    for account_id in left:
         moved = drain_account(account_id)
-        if moved:
-            log.warning("recovered %s spooled CDR/outbox entries of %s (a writer was "
-                        "interrupted after its commit)", moved, account_id)
-        scripts["zrem_if_score"](keys=[keys.dirty], args=[account_id, repr(score)])
-    return len(marks)
+        log.warning("recovered %s spooled CDR/outbox entries of %s (a writer was interrupted "
+                    "after its commit)", moved, account_id)
+    client.zremrangebyscore(keys.dirty, "-inf", older_than_ms)
+    return len(left)

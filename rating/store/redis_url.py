@@ -49,6 +49,7 @@ OPTIONS: dict[str, tuple[Any, Any]] = {
     "pool_timeout": (float, 2.0),            # wait for a free connection at most this long
     "max_conflicts": (int, 30),              # optimistic retries of one account transaction
     "prefix": (_prefix, "cm"),               # first part of every key
+    "txn_memory_hours": (int, 48),           # how long applied txn ids are remembered
     "ssl": (_bool, False),                   # TLS for sentinel/cluster (rediss:// implies it)
     "ssl_ca_certs": (str, None),
     "ssl_certfile": (str, None),
@@ -166,7 +167,8 @@ def _options(query: str) -> dict[str, Any]:
             options[name] = OPTIONS[name][0](value)
         except ValueError as exc:
             raise ValueError(f"option {name}: {exc}") from None
-    for name in ("max_connections", "max_conflicts", "retries"):
-        if name in options and options[name] < (0 if name == "retries" else 1):
-            raise ValueError(f"option {name} is too small")
+    minimum = {"max_connections": 1, "max_conflicts": 1, "retries": 0, "txn_memory_hours": 24}
+    for name, least in minimum.items():
+        if name in options and options[name] < least:
+            raise ValueError(f"option {name} is too small (at least {least})")
     return options

@@ -10,6 +10,7 @@ fsyncs the WAL at every commit, so an acknowledged debit survives a power cut.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sqlite3
@@ -22,6 +23,7 @@ from typing import TypeVar
 from . import sqlite_ops as ops
 from .base import JSON, TXN_MEMORY_SECONDS, CdrQuery, Store, StoreError, TxnFn
 from .codec import check_account_id, check_id, check_query, decode, encode
+from .reentry import ReentryGuard
 from .sqlite_schema import migrate
 from .sqlite_writer import GroupCommitter, Runner, sqlite_error
 
@@ -49,6 +51,7 @@ class SqliteStore(Store):
         self._prune_interval = prune_interval
         _prepare_file(self.path)
         self._closed = False
+        self._guard = ReentryGuard()
         writer = self._connect(busy_timeout_ms)
         try:
             self._setup_writer(writer)
@@ -59,9 +62,12 @@ class SqliteStore(Store):
             raise
         self._reader = reader
         self._read_lock = threading.Lock()
+        self._run_blocking = run_blocking
         self._writer_conn = writer
+        self._busy = 0  # writes in progress in this process (a hint for group commit)
         self._writer = GroupCommitter(writer, str(self.path), run_blocking,
-                                      maintenance=self._prune)
+                                      maintenance=self._prune,
+                                      crowded=lambda: self._busy > self._writer.queued)
 
     # -- connections ------------------------------------------------------------------------
     def _connect(self, busy_timeout_ms: int) -> sqlite3.Connection:
@@ -85,20 +91,29 @@ class SqliteStore(Store):
         log.info("SQLite store %s open (schema version %d, synchronous=%s)",
                  self.path, version, self.synchronous)
 
-    def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+    def _read(self, fn: Callable[[sqlite3.Connection], T], long: bool = False) -> T:
+        """fn(reader); a long read (many rows) goes through run_blocking like commits do."""
         self._check_open()
         with self._read_lock:
             try:
+                if long and self._run_blocking is not None:
+                    result: T = self._run_blocking(functools.partial(fn, self._reader))
+                    return result
                 return fn(self._reader)
             except sqlite3.Error as exc:
                 raise sqlite_error(exc, str(self.path)) from None
 
     def _write(self, op: Callable[[sqlite3.Connection], T]) -> T:
         self._check_open()
-        result: T = self._writer.submit(op)
+        self._busy += 1
+        try:
+            result: T = self._writer.submit(op)
+        finally:
+            self._busy -= 1
         return result
 
     def _check_open(self) -> None:
+        self._guard.check()
         if self._closed:
             raise StoreError(f"SQLite store {self.path} is closed")
 
@@ -122,7 +137,7 @@ class SqliteStore(Store):
     def get_many(self, kind: str, ids: Iterable[str]) -> dict[str, JSON]:
         check_id(kind, "kind")
         wanted = list(dict.fromkeys(ids))
-        return self._read(lambda c: ops.get_many(c, kind, wanted))
+        return self._read(lambda c: ops.get_many(c, kind, wanted), long=len(wanted) > 50)
 
     def put(self, kind: str, id: str, doc: JSON) -> None:
         text = encode(doc)
@@ -143,7 +158,8 @@ class SqliteStore(Store):
     def list_ids(self, kind: str, prefix: str = "") -> list[str]:
         check_id(kind, "kind")
         return self._read(lambda c: ops.ids_with_prefix(
-            c, "SELECT id FROM docs WHERE kind = ? AND id >= ? ORDER BY id", (kind,), prefix))
+            c, "SELECT id FROM docs WHERE kind = ? AND id >= ? ORDER BY id", (kind,), prefix),
+            long=True)
 
     # -- accounts ---------------------------------------------------------------------------
     def get_account(self, account_id: str) -> JSON | None:
@@ -155,14 +171,15 @@ class SqliteStore(Store):
     def list_accounts(self, tenant: str | None = None) -> list[str]:
         prefix = f"{tenant}:" if tenant else ""
         return self._read(lambda c: ops.ids_with_prefix(
-            c, "SELECT id FROM accounts WHERE id >= ? ORDER BY id", (), prefix))
+            c, "SELECT id FROM accounts WHERE id >= ? ORDER BY id", (), prefix), long=True)
 
     def transact(self, account_id: str, fn: TxnFn, txn_id: str | None = None) -> JSON:
         check_account_id(account_id)
         if txn_id is not None:
             check_id(txn_id, "txn id")
         memory_ms = self._txn_memory_ms
-        return self._write(lambda c: ops.transact(c, account_id, fn, txn_id, _now_ms(), memory_ms))
+        return self._write(lambda c: ops.transact(c, account_id, fn, txn_id, _now_ms(), memory_ms,
+                                                  self._guard))
 
     def txn_result(self, account_id: str, txn_id: str) -> tuple[bool, JSON]:
         since = _now_ms() - self._txn_memory_ms
@@ -179,7 +196,7 @@ class SqliteStore(Store):
 
     def query_cdrs(self, query: CdrQuery) -> tuple[list[JSON], str | None]:
         check_query(query)
-        return self._read(lambda c: ops.query_cdrs(c, query))
+        return self._read(lambda c: ops.query_cdrs(c, query), long=True)
 
     # -- leases -----------------------------------------------------------------------------
     def acquire_lease(self, name: str, owner: str, ttl_ms: int) -> bool:

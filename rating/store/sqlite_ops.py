@@ -12,6 +12,7 @@ from typing import Any
 
 from .base import JSON, CdrQuery, Commit, StoreError, TxnFn
 from .codec import cdr_key, decode, decode_sort_cursor, encode, encode_cursor
+from .reentry import ReentryGuard
 
 _CHUNK = 500  # parameters per IN (...) list, well under SQLite's limit
 CdrRow = tuple[str, str, int, str, str, str]
@@ -48,7 +49,7 @@ def ids_with_prefix(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...],
 
 
 def transact(conn: sqlite3.Connection, account_id: str, fn: TxnFn, txn_id: str | None,
-             now_ms: int, memory_ms: int) -> JSON:
+             now_ms: int, memory_ms: int, guard: ReentryGuard) -> JSON:
     """One account transaction inside the current write transaction (see Store.transact)."""
     if txn_id is not None:
         row = conn.execute(
@@ -57,7 +58,7 @@ def transact(conn: sqlite3.Connection, account_id: str, fn: TxnFn, txn_id: str |
         if row is not None:
             return decode(row[0])
     row = conn.execute("SELECT doc FROM accounts WHERE id = ?", (account_id,)).fetchone()
-    commit = fn(None if row is None else decode(row[0]))
+    commit = guard.call(fn, None if row is None else decode(row[0]))
     if not isinstance(commit, Commit):
         raise StoreError(f"a transaction function must return a Commit, not {commit!r}")
     account = None if commit.keep_account or commit.account is None else encode(commit.account)

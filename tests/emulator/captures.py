@@ -75,3 +75,15 @@ def summary(message: wire.Message) -> str:
 def commands(name: str) -> list[wire.Command]:
     """The client's commands, split as FreeSWITCH's reader splits them."""
     return list(wire.CommandParser().feed(tx(name)))
+
+
+_NOTED = re.compile(r"\b([A-Z])=([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b")
+
+
+def noted_uuids(name: str) -> dict[str, str]:
+    """The call uuids the harness chose, from its NOTE lines ("A=<uuid> C=<uuid>")."""
+    out: dict[str, str] = {}
+    for line in transcript(name).splitlines():
+        if line.startswith("#### NOTE "):
+            out.update(_NOTED.findall(line))
+    return out

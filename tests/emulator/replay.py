@@ -17,7 +17,7 @@ PERIODIC_KEYS = ("ev:HEARTBEAT", "ev:RE_SCHEDULE")
 
 _SENT = re.compile(r"^#### >>> SENT t=([\d.]+) len=(\d+)$")
 _RECV = re.compile(r"^#### <<< RECV msg#(\d+) t=([\d.]+) ")
-_NOTE = re.compile(r"^#### NOTE (.*)$")
+_NOTE = re.compile(r"^#### NOTE (?:t=[\d.]+ )?(.*)$")
 
 
 @dataclass
@@ -65,14 +65,19 @@ class Replay:
     after_sent: dict[int, Callable[[], None]] = field(default_factory=dict)
     client: Client | None = None
 
-    def run(self) -> Client:
+    def run(self, finish: bool = True) -> Client:
+        """Send the capture's commands; with finish, also wait for everything it received."""
         captured = list(captures.messages(self.name))
         cap_roles = Roles()
         for message in captured:
             cap_roles.learn(message)
         client = self.client = Client(self.emulator.port)
         sent = 0
-        for step in steps(self.name):
+        todo = steps(self.name)
+        if not finish:  # stop after the last command: what follows is up to the caller
+            last = max((i for i, step in enumerate(todo) if step.kind == "sent"), default=-1)
+            todo = todo[:last + 1]
+        for step in todo:
             self.wait_for(client, captured[:step.received])
             if step.kind == "note":
                 if self.on_note is not None:
@@ -88,7 +93,8 @@ class Replay:
             sent += 1
             if action is not None:
                 action()
-        self.wait_for(client, captured)
+        if finish:
+            self.wait_for(client, captured)
         return client
 
     def wait_for(self, client: Client, captured: list[wire.Message]) -> None:

@@ -39,9 +39,10 @@ def _racy(name: str) -> dict[int, wire.Message]:
     return out
 
 
-def assert_same(client: Client, name: str) -> None:
+def assert_same(client: Client, name: str, unloads_from: str | None = None) -> None:
+    unloads = list(captures.messages(unloads_from)) if unloads_from else []
     problems = compare(list(client.messages), list(captures.messages(name)),
-                       captures.commands(name), _racy(name))
+                       captures.commands(name), _racy(name), unloads)
     assert not problems, f"{name}:\n  " + "\n  ".join(problems)
 
 

@@ -59,18 +59,18 @@ def write_plan(folder: Path, files: dict[str, str]) -> Path:
     return folder
 
 
-def cd(destination: str, seconds: float, *, subject: str = "1001", account: str | None = None,
-       start: str = MONDAY_1PM, **fields: Any) -> CallDescriptor:
+def cd(destination: str, seconds: float | Decimal, *, subject: str = "1001",
+       account: str | None = None, start: str = MONDAY_1PM, **fields: Any) -> CallDescriptor:
     """A call descriptor starting at `start` lasting `seconds`."""
     ns, tz = parse_rfc3339(start)
-    base = dict(Tenant="cgrates.org", Category="call", Subject=subject,
-                Account=subject if account is None else account, Destination=destination,
-                TimeStart=ns, TimeEnd=ns + int(Decimal(str(seconds)) * SECOND), tz=tz)
-    base.update(fields)
-    return CallDescriptor(**base)
+    call = CallDescriptor(Tenant="cgrates.org", Category="call", Subject=subject,
+                          Account=subject if account is None else account,
+                          Destination=destination, TimeStart=ns,
+                          TimeEnd=ns + int(Decimal(str(seconds)) * SECOND), tz=tz)
+    return call.copy(**fields)
 
 
-def balance(uuid: str, value: str | int, **fields: Any) -> dict[str, Any]:
+def balance(uuid: str, value: str | int | Decimal, **fields: Any) -> dict[str, Any]:
     """A balance document."""
     doc = {"Uuid": uuid, "ID": fields.pop("ID", uuid), "Value": str(value)}
     doc.update(fields)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from rating.calldesc import CallDescriptor
 from rating.engine import Engine
 from rating.errors import (
     AccountDisabled,
@@ -71,7 +72,7 @@ def test_free_units_pay_first_and_no_connect_fee_is_due(engine: Engine) -> None:
     assert (units.matched_subject, units.rating_plan_id, units.matched_dest_id) == (
         "v", "*none", "DST_1002")
     inc = units.increments[0]
-    assert (inc.duration, inc.count, inc.cost) == (SECOND, 90, 0)
+    assert (inc.duration, inc.count, inc.cost) == (SECOND, 90, Decimal(0))
     assert inc.unit is not None and inc.unit.consumed == SECOND
 
 
@@ -128,6 +129,25 @@ def test_deny_negative_account_charges_only_what_balances_pay(engine: Engine) ->
     # 0.4 fee + 0.2 first minute + 59 x 0.00167 = 0.69853; the 60th second is not affordable
     assert cc.rated_usage == 119 * SECOND
     assert values(engine, "1001") == {"m": Decimal("0.00147")}
+
+
+def test_deny_negative_account_never_pays_a_fee_from_debt(engine: Engine) -> None:
+    put_account(engine.store, ACC, {"*monetary": [balance("m", "0.3", ID="*default")]})
+    cc = engine.debit(cd("1002", 130, DenyNegativeAccount=True), debit_id="d1")
+    assert cc.Cost == 0 and cc.Timespans == []
+    assert values(engine, "1001") == {"m": Decimal("0.3")}
+    engine.debit(cd("1002", 130), debit_id="d2")  # without the flag it goes negative
+    assert values(engine, "1001") == {"m": Decimal("0.3") - Decimal("0.7169")}
+
+
+def test_a_fee_the_first_balance_cannot_follow_with_increments_is_taken_once(
+        engine: Engine) -> None:
+    put_account(engine.store, ACC, {"*monetary": [balance("a", "0.45", Weight="20"),
+                                                  balance("b", 5, Weight="10")]})
+    cc = engine.debit(cd("1002", 130), debit_id="d1")
+    # a pays the 0.4 fee (it is the first balance holding it), b pays the call
+    assert values(engine, "1001") == {"a": Decimal("0.05"), "b": Decimal("4.6831")}
+    assert cc.Cost == Decimal("0.7169")
 
 
 def test_blocker_stops_a_real_debit_with_an_error_and_changes_nothing(engine: Engine) -> None:
@@ -195,15 +215,67 @@ def test_dry_run_debit_changes_nothing(engine: Engine) -> None:
     assert values(engine, "1001") == {"m": Decimal("9.2831")}
 
 
-def test_expired_balance_is_not_used_and_stays(engine: Engine) -> None:
+def test_expired_balances_are_not_used_and_removed_by_a_real_debit(engine: Engine) -> None:
     put_account(engine.store, ACC, {"*monetary": [
         balance("old", 10, ExpirationDate="2014-08-04T12:00:00Z", Weight="50"),
         balance("m", 10)]})
-    engine.debit(cd("1002", 130), debit_id="d1")
-    assert values(engine, "1001") == {"old": Decimal(10), "m": Decimal("9.2831")}
+    engine.debit(cd("1002", 130, DryRun=True), debit_id="dry")
+    assert values(engine, "1001") == {"old": Decimal(10), "m": Decimal(10)}
+    cc = engine.debit(cd("1002", 130), debit_id="d1")
+    assert values(engine, "1001") == {"m": Decimal("9.2831")}
+    assert cc.AccountSummary is not None
+    assert [b["UUID"] for b in cc.AccountSummary["BalanceSummaries"]] == ["m"]
+
+
+def test_a_balance_expiring_during_the_call_still_pays(engine: Engine) -> None:
+    # expiry is checked at the call's start; removal uses the engine clock (2024 here)
+    put_account(engine.store, ACC, {"*monetary": [
+        balance("soon", 10, ExpirationDate="2014-08-04T13:00:30Z", Weight="50"),
+        balance("m", 10)]})
+    engine.debit(cd("1002", 130, DryRun=True), debit_id="dry")
+    cc = engine.debit(cd("1002", 130, DryRun=True), debit_id="dry2")
+    assert {i.monetary.uuid for i in cc.increments() if i.monetary} == {"soon"}
 
 
 def test_zero_duration_debit_charges_nothing(engine: Engine) -> None:
     put_account(engine.store, ACC, {"*monetary": [balance("m", 10)]})
     cc = engine.debit(cd("1002", 0), debit_id="d1")
     assert cc.Cost == 0 and values(engine, "1001") == {"m": Decimal(10)}
+
+
+def test_max_debit_never_lets_priced_units_go_below_zero(tmp_path: Path) -> None:
+    plan = dict(PRICED_UNITS)
+    plan["Rates.csv"] = "RT,0,0.6,60s,1s,0s\nRT_SPECIAL,0,3,60s,1s,0s"  # 0.01/s and 0.05/s
+    engine = make_engine(folder=write_plan(tmp_path, plan))
+    put_account(engine.store, ACC, {
+        "*voice": [balance("v", 30 * SECOND, RatingSubject="SPECIAL")],
+        "*monetary": [balance("m", "0.03")]})
+    # no money balance can pay a unit's 0.05, so the units stop; money pays 3 s at 0.01
+    assert engine.max_session_time(cd("100", 10)) == 3 * SECOND
+    cc = engine.max_debit(cd("100", 3), debit_id="d1")
+    assert (cc.Cost, cc.rated_usage) == (Decimal("0.03"), 3 * SECOND)
+    assert values(engine, "1001") == {"v": Decimal(30 * SECOND), "m": Decimal(0)}
+    # a plain Debit (postpaid) charges the units' money to *default, below zero, as CGRateS
+    put_account(engine.store, ACC, {
+        "*voice": [balance("v", 30 * SECOND, RatingSubject="SPECIAL")],
+        "*monetary": [balance("m", "0.03", ID="*default")]})
+    engine.debit(cd("100", 3), debit_id="d2")
+    assert values(engine, "1001") == {"v": Decimal(27 * SECOND), "m": Decimal("-0.12")}
+
+
+def test_the_seed_debit_request_with_zero_times_charges_nothing(engine: Engine) -> None:
+    # tests/fixtures/seeds (balanceManagement.rst 3.5): Responder.Debit with zero times
+    put_account(engine.store, ACC, {"*monetary": [balance("m", 5)]})
+    request = CallDescriptor.from_json({
+        "Direction": "*out", "Category": "", "Tenant": "cgrates.org", "Subject": "",
+        "Account": "1001", "Destination": "", "TimeStart": "0001-01-01T00:00:00Z",
+        "TimeEnd": "0001-01-01T00:00:00Z", "LoopIndex": 0, "DurationIndex": 0,
+        "FallbackSubject": "", "RatingInfos": None, "Increments": None, "ToR": "",
+        "ExtraFields": None, "MaxRate": 0, "MaxRateUnit": 0, "MaxCostSoFar": 0, "CgrID": "",
+        "RunID": "", "ForceDuration": False, "PerformRounding": False, "DryRun": False,
+        "DenyNegativeAccount": False})
+    shape = engine.debit(request, debit_id="seed").to_json()
+    assert (shape["Cost"], shape["Timespans"], shape["RatedUsage"]) == (0, None, 0)
+    assert (shape["Subject"], shape["Account"], shape["ToR"]) == ("1001", "1001", "")
+    assert shape["AccountSummary"]["BalanceSummaries"] == [
+        {"UUID": "m", "ID": "m", "Type": "*monetary", "Value": Decimal(5), "Disabled": False}]

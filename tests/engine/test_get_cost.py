@@ -10,7 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from rating.errors import MaxUsageExceeded, RatingPlanNotFound, UnauthorizedDestination
+from rating.calldesc import CallDescriptor
+from rating.errors import (
+    MaxUsageExceeded,
+    RatingPlanNotFound,
+    ServerError,
+    UnauthorizedDestination,
+)
 from rating.timeutil import SECOND
 
 from .support import cd, make_engine, write_plan
@@ -182,3 +188,78 @@ def test_calls_are_split_at_rating_plan_activations(activations: object, start: 
                                                     seconds: int, cost: str) -> None:
     call = cd("55123", seconds, subject="alice", start=start, Tenant="t")
     assert activations.get_cost(call).Cost == Decimal(cost)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("args", "cost"), [
+    ({"Tenant": "cgrates.org", "Category": "call", "Subject": "1001", "Destination": "1002",
+      "AnswerTime": "2014-08-04T13:00:00Z", "Usage": "2m10s"}, "0.7169"),
+    ({"Subject": "1001", "Destination": "1002", "AnswerTime": "2014-08-04 13:00:00",
+      "Usage": 130_000_000_000}, "0.7169"),
+    ({"Account": "1001", "Destination": "1002", "SetupTime": "1407157200",
+      "Usage": "60s", "ToR": "*voice", "RequestType": "*prepaid"}, "0.6"),
+])
+def test_api_usage_arguments_become_call_descriptors(args: dict[str, object],
+                                                     cost: str) -> None:
+    call = CallDescriptor.from_usage(args, now_ns=0)
+    assert ENGINE.get_cost(call).Cost == Decimal(cost)
+
+
+def test_api_usage_bare_numbers_are_nanoseconds_and_now_is_the_default_start() -> None:
+    call = CallDescriptor.from_usage({"Usage": "60"}, now_ns=1_000)
+    assert (call.TimeStart, call.duration) == (1_000, 60)
+
+
+@pytest.mark.parametrize("args", [{"Usage": "soon"}, {"AnswerTime": "yesterday"},
+                                  {"Tenant": 5}, []])
+def test_bad_api_usage_arguments_are_server_errors(args: object) -> None:
+    with pytest.raises(ServerError):
+        CallDescriptor.from_usage(args, now_ns=0)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("shape", [
+    {"TimeStart": "yesterday"}, {"DurationIndex": "long"}, {"MaxRate": "cheap"},
+    {"Tenant": 7}, {"DryRun": "yes"}, {"Increments": [1]}, "not an object",
+])
+def test_bad_call_descriptor_json_is_a_server_error(shape: object) -> None:
+    with pytest.raises(ServerError) as err:
+        CallDescriptor.from_json(shape)  # type: ignore[arg-type]
+    assert str(err.value).startswith("SERVER_ERROR: ")
+
+
+def test_call_descriptor_json_round_trips() -> None:
+    call = cd("1002", 130, LoopIndex=Decimal(2), MaxCostSoFar=Decimal("0.1"),
+              ExtraFields={"a": "b"}, DryRun=True)
+    again = CallDescriptor.from_json(call.to_json())
+    assert again.to_json() == call.to_json()
+
+
+def test_increment_rounding_can_make_a_longer_call_cheaper(tmp_path: Path) -> None:
+    # Same as CGRateS (SPEC.md B.4); documented in docs/compat.md.
+    folder = write_plan(tmp_path, {
+        "Destinations.csv": "D,1", "Rates.csv": "R,0,0.000894,60s,1s,0s",
+        "DestinationRates.csv": "DR,D,R,*middle,6,0,", "RatingPlans.csv": "RP,DR,*any,10",
+        "RatingProfiles.csv": "cgrates.org,call,*any,2014-01-01T00:00:00Z,RP,"})
+    engine = make_engine(folder=folder)
+    assert engine.get_cost(cd("100", 10)).Cost == Decimal("0.0002")
+    assert engine.get_cost(cd("100", 11)).Cost == Decimal("0.00011")
+
+
+def test_equal_prefix_destinations_pick_the_heavier_plan_entry(tmp_path: Path) -> None:
+    folder = write_plan(tmp_path, {
+        "Destinations.csv": "D_A,55\nD_B,55",
+        "Rates.csv": "R_CHEAP,0,0.6,60s,1s,0s\nR_DEAR,0,1.2,60s,1s,0s",
+        "DestinationRates.csv": "DR_A,D_A,R_CHEAP,*up,4,0,\nDR_B,D_B,R_DEAR,*up,4,0,",
+        "RatingPlans.csv": "RP,DR_A,*any,10\nRP,DR_B,*any,20",
+        "RatingProfiles.csv": "cgrates.org,call,*any,2014-01-01T00:00:00Z,RP,"})
+    engine = make_engine(folder=folder)
+    for _ in range(2):  # the second answer comes from the lookup memo
+        cc = engine.get_cost(cd("5512", 10))
+        assert (cc.Cost, cc.Timespans[0].matched_dest_id) == (Decimal("0.2"), "D_B")
+
+
+@pytest.mark.parametrize(("subject", "destination", "cost"), [
+    ("1001", "1002", "0.7169"), ("1001", "1003", "1.3"), ("1001", "1004", "0.5"),
+    ("1001", "1005", "1.4334"), ("1002", "1002", "0.7169"), ("1003", "+4915123", "0.41"),
+])
+def test_the_tutorial_readme_prices(subject: str, destination: str, cost: str) -> None:
+    assert ENGINE.get_cost(cd(destination, 130, subject=subject)).Cost == Decimal(cost)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -45,8 +46,8 @@ def test_the_good_plan_loads(tmp_path: Path) -> None:
     assert errors == []
     assert store.get("destinations", "DST_A") == {"ID": "DST_A", "Prefixes": ["49", "4930"]}
     assert store.get_account("t:alice") is not None
-    assert store.get("action_plans", "AP_A")["AccountIDs"] == {"t:alice": True}
-    (task,) = (store.get("action_tasks", i) for i in store.list_ids("action_tasks"))
+    assert (store.get("action_plans", "AP_A") or {})["AccountIDs"] == {"t:alice": True}
+    (task,) = store.get_many("action_tasks", store.list_ids("action_tasks")).values()
     assert (task["AccountID"], task["ActionsID"]) == ("t:alice", "ACT_A")
 
 
@@ -218,7 +219,7 @@ def test_the_shipped_tutorial_plan_loads_and_rates() -> None:
     assert report.ok, report.format()
     assert report.warnings == []
     engine = make_engine()
-    assert str(engine.get_cost(cd("1002", 130)).Cost) == "0.7169"
+    assert engine.get_cost(cd("1002", 130)).Cost == Decimal("0.7169")
     accounts = [a.ID for a in engine.list_accounts("cgrates.org")]
     assert accounts == ["cgrates.org:1001", "cgrates.org:1002", "cgrates.org:1003",
                         "cgrates.org:1004"]
@@ -241,5 +242,11 @@ def test_report_formats_for_humans_and_json(tmp_path: Path) -> None:
     assert "Destinations.csv:2:2: expected 2 fields, found 1" in text
     assert "nothing loaded" in text
     assert report.to_json()["OK"] is False
-    assert report.cgrates_error() is not None and report.cgrates_error().startswith(
-        "SERVER_ERROR: Destinations.csv:2:2")
+    assert str(report.cgrates_error()).startswith("SERVER_ERROR: Destinations.csv:2:2")
+
+
+def test_writing_needs_a_clock_and_ids(tmp_path: Path) -> None:
+    folder = write_plan(tmp_path / "p", {"Destinations.csv": "DST_A,49"})
+    with pytest.raises(ValueError, match="now_ns and new_id"):
+        load_folder(str(folder), dry_run=False, store=MemoryStore())
+    assert load_folder(str(folder), dry_run=True, store=MemoryStore()).ok

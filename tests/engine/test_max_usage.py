@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from rating.calldesc import CallDescriptor
 from rating.engine import Engine
 from rating.errors import AccountDisabled, AccountNotFound, InsufficientCredit
 from rating.timeutil import SECOND
@@ -93,7 +94,7 @@ def test_max_debit_grants_what_the_account_can_pay(engine: Engine) -> None:
 def test_max_debit_with_no_credit_returns_an_empty_cost(engine: Engine) -> None:
     put_account(engine.store, ACC, {"*monetary": [balance("m", "0.3")]})
     cc = engine.max_debit(cd("1002", 60), debit_id="d1")
-    assert (cc.Cost, cc.Timespans) == (0, [])
+    assert cc.Cost == 0 and cc.Timespans == []
     assert cc.AccountSummary is not None
     assert values(engine, "1001") == {"m": Decimal("0.3")}
 
@@ -129,3 +130,14 @@ def test_debit_loop_chunks_respect_max_cost_so_far(engine: Engine) -> None:
                DurationIndex=15 * SECOND, MaxCostSoFar=Decimal("0.10"))
     cc = engine.max_debit(chunk, debit_id="loop-2")
     assert cc.rated_usage == 2 * SECOND
+
+
+def test_the_e4_wire_example_answers_twelve_seconds(engine: Engine) -> None:
+    # SPEC.md E.4: Responder.GetMaxSessionTime for 1001 -> 1003 (MaxCost 0.12 *disconnect);
+    # CGRateS answers 13000000000 because of a float sum, we answer 12 s (docs/compat.md)
+    put_account(engine.store, ACC, {"*monetary": [balance("m", 10)]})
+    request = CallDescriptor.from_json({
+        "Tenant": "cgrates.org", "Category": "call", "Subject": "1001", "Account": "1001",
+        "Destination": "1003", "TimeStart": "2014-08-04T13:00:00Z",
+        "TimeEnd": "2014-08-04T16:00:00Z"})
+    assert engine.max_session_time(request) == 12_000_000_000

@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rating import money
 
@@ -72,3 +74,35 @@ def test_integer_division_helpers_are_exact() -> None:
 def test_jsonable_turns_decimals_into_canonical_strings() -> None:
     shape = {"Cost": Decimal("0.7169"), "List": [Decimal("1.50"), 3], "Name": "x"}
     assert money.jsonable(shape) == {"Cost": "0.7169", "List": ["1.5", 3], "Name": "x"}
+
+
+def reference_round(x: Decimal, decimals: int, method: str) -> Decimal:
+    """SPEC.md "Conventions" step by step (slow and obvious), on the magnitude."""
+    if method not in ("*up", "*middle", "*down"):
+        return x
+    if x < 0:
+        return -reference_round(-x, decimals, method)
+    scaled = x.scaleb(decimals)
+    floor = scaled.to_integral_value(rounding="ROUND_FLOOR")
+    max_prec = max(7, decimals)
+    frac = (scaled - floor).quantize(Decimal(1).scaleb(-max_prec), rounding="ROUND_HALF_EVEN")
+    if method == "*down":
+        up = False
+    elif method == "*up":
+        up = frac >= Decimal(1).scaleb(-max_prec)
+    else:
+        up = frac >= Decimal("0.5")
+    return (floor + 1 if up else floor).scaleb(-decimals)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.decimals(min_value=-1000, max_value=1000, places=12, allow_nan=False),
+       st.integers(min_value=0, max_value=9), st.sampled_from(["*up", "*middle", "*down"]))
+def test_fast_rounding_equals_the_spec_algorithm(x: Decimal, decimals: int, method: str) -> None:
+    assert money.round_value(x, decimals, method) == reference_round(x, decimals, method)
+
+
+@pytest.mark.parametrize("frac", ["0.49999995", "0.499999949", "0.4999999", "0.5", "0.49999996"])
+def test_fractions_just_below_one_half_follow_the_seven_digit_cut(frac: str) -> None:
+    x = Decimal("12") + Decimal(frac) / 10**4
+    assert money.round_middle(x, 4) == reference_round(x, 4, "*middle")

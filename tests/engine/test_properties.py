@@ -6,10 +6,13 @@ import itertools
 import tempfile
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from rating import charging
+from rating.accounts import Account
 from rating.calldesc import CallDescriptor
 from rating.timeutil import SECOND
 
@@ -50,8 +53,8 @@ def setup(moneys: list[Decimal], voice: int | None) -> dict[str, Decimal]:
     return values(ENGINE, "p")
 
 
-def call(destination: str, secs: int, start: str = "2014-08-04T13:00:00Z",
-         **fields: object) -> CallDescriptor:
+def call(destination: str, secs: int | Decimal, start: str = "2014-08-04T13:00:00Z",
+         **fields: Any) -> CallDescriptor:
     return cd(destination, secs, subject="p", start=start, **fields)
 
 
@@ -134,3 +137,30 @@ def test_a_call_debited_in_chunks_costs_what_one_debit_costs(destination: str,
         assert paid == whole
     else:  # 0.1/60 s and 0.07/60 s: each span's increment cost is rounded (SPEC.md B.4)
         assert abs(paid - whole) <= Decimal("0.00001") * total
+
+
+@FAST
+@given(money_balances, voice_seconds, destinations, seconds, st.booleans())
+def test_max_debit_equals_a_debit_of_the_granted_usage(moneys: list[Decimal],
+                                                       voice: int | None, destination: str,
+                                                       secs: int, blocker: bool) -> None:
+    # MaxDebit keeps a clean dry run instead of recomputing it: check it is the same thing
+    setup(moneys, voice)
+    doc = ENGINE.store.get_account(ACC)
+    assert doc is not None
+    if blocker and doc["BalanceMap"]["*monetary"]:
+        doc["BalanceMap"]["*monetary"][0]["Blocker"] = True
+    request = ENGINE.prepare(call(destination, secs))
+    tariffs, settings = ENGINE.tariffs(), ENGINE.settings
+    fast = Account.from_doc(doc)
+    fast_cc = charging.max_debit(fast, tariffs, request, settings, new_uuid="u")
+    slow = Account.from_doc(doc)
+    granted = charging.max_session_time(slow, tariffs, request, settings, new_uuid="u")
+    if granted == 0:
+        assert fast_cc.Timespans == [] and fast.to_doc() == slow.to_doc()
+        return
+    shortened = request.copy(TimeEnd=request.TimeStart + granted, DurationIndex=granted)
+    slow_cc = charging.debit(slow, tariffs, shortened, settings, dry_run=False,
+                             go_negative=False, new_uuid="u")
+    assert fast_cc.to_json() == slow_cc.to_json()
+    assert fast.to_doc() == slow.to_doc()

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from rating.calldesc import CallDescriptor
+from rating.charging import refundable_increments
 from rating.engine import Engine
 from rating.errors import AccountNotFound
 from rating.spans import Increment, MonetaryInfo
@@ -28,7 +29,7 @@ def refund_cd(increments: list[Increment], tor: str = "*voice",
 
 
 def tail(increments: list[Increment], seconds: int) -> list[Increment]:
-    """The whole increments lying after `seconds` of usage (what SessionS refunds)."""
+    """The whole increments lying after `seconds` of usage, one by one (the slow way)."""
     out, used = [], 0
     for inc in increments:
         for _ in range(inc.count):
@@ -38,10 +39,34 @@ def tail(increments: list[Increment], seconds: int) -> list[Increment]:
     return out
 
 
+def singles(increments: list[Increment]) -> list[tuple[int, Increment]]:
+    """(start offset, increment) of every single increment."""
+    out, offset = [], 0
+    for inc in increments:
+        for _ in range(inc.count):
+            out.append((offset, inc))
+            offset += inc.duration
+    return out
+
+
+@pytest.mark.parametrize("used", [0, 1, 30, 59.5, 60, 61, 99.5, 129, 130, 200])
+def test_refundable_increments_are_the_whole_ones_after_the_usage(engine: Engine,
+                                                                  used: float) -> None:
+    put_account(engine.store, ACC, {"*monetary": [balance("m", 10)]})
+    cc = engine.debit(cd("1002", 130), debit_id="d1")
+    used_ns = int(used * SECOND)
+    back = refundable_increments(cc, used_ns)
+    expected = [i for start, i in singles(cc.increments()) if i.duration and start >= used_ns]
+    assert sum(i.count for i in back) == len(expected)
+    assert sum(i.cost * i.count for i in back) == sum(i.cost for i in expected)
+    assert all(i.duration > 0 for i in back)  # never the connect fee
+
+
 def test_unused_per_second_increments_are_refunded(engine: Engine) -> None:
     put_account(engine.store, ACC, {"*monetary": [balance("m", 10)]})
     cc = engine.debit(cd("1002", 130), debit_id="d1")
-    account = engine.refund_increments(refund_cd(tail(cc.increments(), 100)), refund_id="r1")
+    account = engine.refund_increments(refund_cd(refundable_increments(cc, 100 * SECOND)),
+                                       refund_id="r1")
     # 30 seconds x 0.00167 come back
     assert account.find_balance("m") is not None
     assert values(engine, "1001") == {"m": Decimal("9.2831") + Decimal("0.0501")}

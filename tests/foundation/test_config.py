@@ -163,7 +163,7 @@ def test_default_store_is_sqlite_in_the_user_state_dir_when_var_lib_is_not_writa
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     url, reason = default_store_url()
     assert url == f"sqlite:///{tmp_path}/state/callmeter/callmeter.db"
-    assert "not writable" in reason
+    assert "does not exist" in reason
 
 
 def test_default_store_is_var_lib_when_writable(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from agent.rpc.table import Method, MethodTable, Service
 from tests.support.net import wait_for
 
 from .seeds import exchanges
+from .support import snapshot
 from .transport import LineClient, client_context, self_signed_cert, tcp_server
 
 PING = {"method": "APIerSv1.Ping", "params": [{}], "id": 1}
@@ -234,3 +235,34 @@ def test_tls_serves_the_same_protocol(dispatcher: Dispatcher, tmp_path: Any) -> 
         assert plain.closed_by_server()
         again = LineClient(port, context=client_context(cert))
         assert again.call("APIerSv1.Ping", {})["error"] is None
+
+
+BAD_INPUTS = [
+    b'{"id":1,"method":"APIerSv1.SetTPDestination","params":[{"TPid":"T","ID":"D"}]}',
+    b'{"id":2,"method":"APIerSv1.SetTPDestination","params":[{"TPid":5,"ID":"D","Prefixes":["1"]}]}',
+    b'{"id":3,"method":"APIerSv1.SetTPDestination","params":"TPid"}',
+    b'{"id":4,"method":"APIerSv1.SetTPDestination","params":[{"TPid":"T","ID":"D",'
+    b'"Prefixes":[' + b"[" * 100 + b"]" * 100 + b"]}]}",
+    b'{"id":5,"method":"APIerSv1.SetTPDestination","params":[{"TPid":"T\xff","ID":"D"}]}',
+    b'{"id":6,"method":"APIerSv1.SetTPDestination","params":[{"TPid":"T","ID":"D",'
+    b'"Prefixes":["1"],}]}',
+    b'{"id":7,"method":"APIerSv1.SetTPDestination"}',
+    b"\x00\x01\x02",
+    b'{"id":8,"method":"APIerSv1.SetTPDestination","params":[{"TPid":"T","ID":"D","Prefixes":["'
+    + b"9" * 3000 + b'"]}]}',
+]
+
+
+def test_every_bad_input_is_refused_without_changing_the_store_or_other_connections(
+        dispatcher: Dispatcher, store: Any) -> None:
+    with tcp_server(dispatcher, Limits(max_request_bytes=2000, idle_timeout=2)) as port:
+        watcher = LineClient(port)
+        for data in BAD_INPUTS:
+            before = snapshot(store)
+            client = LineClient(port)
+            client.send(data)
+            reply = client.reply()
+            assert reply["result"] is None and reply["error"], data
+            assert snapshot(store) == before, data
+            assert watcher.call("APIerSv1.Ping", {})["result"] == "Pong"
+            client.close()

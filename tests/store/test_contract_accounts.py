@@ -9,6 +9,7 @@ import pytest
 from rating.store import CdrQuery, Commit, Store, StoreError
 from rating.store.base import JSON
 
+from .conftest import Backend
 from .debits import NoAccount, balance_of, debit, new_account, set_balance
 
 ACCT = "cgrates.org:1001"
@@ -77,6 +78,23 @@ def test_the_same_txn_id_twice_applies_once_and_returns_the_first_result(store: 
     assert first == second == {"granted": "3", "balance": "7"}
     assert balance_of(store.get_account(ACCT)) == 7
     assert store.get_account(ACCT)["Applied"] == 1
+
+
+def test_an_applied_txn_is_answered_without_running_fn_again(backend: Backend) -> None:
+    one, two = backend.open(), backend.open()
+    one.transact(ACCT, set_balance("10"))
+    runs = 0
+
+    def counted(account: JSON) -> Commit:
+        nonlocal runs
+        runs += 1
+        return debit(Decimal(3))(account)
+
+    one.transact(ACCT, counted, txn_id="t1")
+    one.transact(ACCT, counted, txn_id="t1")
+    two.transact(ACCT, counted, txn_id="t1")
+
+    assert runs == 1
 
 
 def test_a_retried_txn_returns_the_first_result_even_if_fn_would_now_fail(store: Store) -> None:
@@ -199,3 +217,24 @@ def test_a_retried_txn_does_not_write_its_cdrs_or_jobs_twice(store: Store) -> No
 
     assert len(store.query_cdrs(CdrQuery())[0]) == 1
     assert len(store.outbox_claim("worker", 10, 60_000, now_ms=10**13)) == 1
+
+
+@pytest.mark.parametrize("call", [
+    lambda store: store.get("Rates", "A"),
+    lambda store: store.get_account(ACCT),
+    lambda store: store.transact("cgrates.org:other", set_balance("1")),
+    lambda store: store.transact(ACCT, set_balance("1")),
+])
+def test_a_transaction_function_may_not_call_the_store(store: Store, call: object) -> None:
+    store.transact(ACCT, set_balance("10"))
+
+    def nested(account: JSON) -> Commit:
+        call(store)  # type: ignore[operator]
+        return Commit({"Balance": "0"})
+
+    with pytest.raises(StoreError, match="must not call the store"):
+        store.transact(ACCT, nested, txn_id="t")
+
+    assert store.get_account(ACCT) == new_account("10")
+    assert store.get_account("cgrates.org:other") is None
+    assert store.txn_result(ACCT, "t") == (False, None)

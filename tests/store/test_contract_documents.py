@@ -138,3 +138,15 @@ def test_ping_and_describe(store: Store) -> None:
     store.ping()
 
     assert isinstance(store.describe(), str) and store.describe()
+
+
+def test_many_documents_merge_into_a_kind_without_replacing_it(store: Store) -> None:
+    store.put_many("Destinations", {"KEEP": {"v": 0}, "DST_00001": {"old": True}})
+    docs = {f"DST_{i:05d}": {"Prefixes": [str(i)]} for i in range(2500)}
+
+    store.put_many("Destinations", docs)
+
+    assert store.list_ids("Destinations") == sorted([*docs, "KEEP"])
+    assert store.get("Destinations", "DST_00001") == {"Prefixes": ["1"]}
+    assert store.get_many("Destinations", ["KEEP", "DST_02499"]) == {
+        "KEEP": {"v": 0}, "DST_02499": {"Prefixes": ["2499"]}}

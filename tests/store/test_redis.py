@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 
@@ -54,6 +56,30 @@ def test_a_lost_reply_retried_by_redis_py_debits_once(proxy: LossyProxy,
     assert proxy.replies_lost == 1
     assert result == {"granted": "3", "balance": "7"}
     assert store.get_account(ACCT)["Applied"] == 1
+    store.close()
+
+
+def test_a_lost_reply_to_a_batch_of_commits_applies_each_once(proxy: LossyProxy) -> None:
+    store = open_store(proxy.port)
+    accounts = [f"cgrates.org:{n}" for n in range(20)]
+    for account in accounts:
+        store.transact(account, set_balance("10"))
+    proxy.lose_reply_to(store._scripts["commit"].sha.encode(), min_count=2)  # a pipeline
+    rounds = 0
+
+    def debit_once(account: str, barrier: threading.Barrier) -> object:
+        barrier.wait()
+        return store.transact(account, debit(Decimal(1)), txn_id=f"{account}:{rounds}")
+
+    while not proxy.replies_lost and rounds < 5:  # until the threads' commits shared a batch
+        rounds += 1
+        barrier = threading.Barrier(len(accounts))
+        with ThreadPoolExecutor(len(accounts)) as pool:
+            results = list(pool.map(debit_once, accounts, [barrier] * len(accounts)))
+        assert results == [{"granted": "1", "balance": str(10 - rounds)}] * len(accounts)
+
+    assert proxy.replies_lost == 1
+    assert all(store.get_account(a)["Applied"] == rounds for a in accounts)
     store.close()
 
 
@@ -178,6 +204,7 @@ def test_the_spool_of_an_interrupted_writer_is_swept_into_the_global_indexes(
 
     assert store.query_cdrs(CdrQuery())[0] == [cdr]
     assert [j["job"] for j in store.outbox_claim("w", 10, 1000, 10**13)] == [{"n": 1}]
+    assert store._client.zcard("cm:{spool}:dirty") == 0  # swept marks are dropped
     store.close()
 
 
@@ -191,6 +218,36 @@ def test_cdrs_of_other_accounts_in_a_commit_reach_their_accounts(
 
     assert store.query_cdrs(CdrQuery(accounts=("cgrates.org:2002",)))[0] == [theirs]
     assert store.query_cdrs(CdrQuery(accounts=(ACCT,)))[0] == []
+    store.close()
+
+
+@pytest.mark.parametrize(("option", "hours"), [("", 48), ("txn_memory_hours=24", 24)])
+def test_txn_records_expire_after_the_memory_period(redis_server: RedisServer, option: str,
+                                                   hours: int) -> None:
+    store = RedisStore.from_url(f"{redis_server.url}?{option}")
+    store.transact(ACCT, set_balance("10"), txn_id="t1")
+    store.transact(ACCT, set_balance("10"))  # no id: an internal one, kept briefly
+
+    client = store._client
+    ttls = {k: client.pttl(k) for k in client.keys("cm:{acct:cgrates.org:1001}:txn:*")}
+
+    assert ttls.pop("cm:{acct:cgrates.org:1001}:txn:t1") / 3_600_000 == pytest.approx(hours,
+                                                                                      abs=0.01)
+    assert [ttl / 60_000 for ttl in ttls.values()] == [pytest.approx(10, abs=0.1)]
+    store.close()
+
+
+@pytest.mark.parametrize("replace_all", [True, False])
+def test_many_documents_go_through_a_staging_hash_that_leaves_no_trace(
+        redis_server: RedisServer, replace_all: bool) -> None:
+    store = open_store(redis_server.port)
+    docs = {f"D{i}": {"n": i} for i in range(5000)}
+
+    store.put_many("Destinations", docs, replace_all=replace_all)
+
+    assert len(store.list_ids("Destinations")) == 5000
+    assert store._client.keys("*staging*") == []
+    assert store._client.pttl("cm:{doc:Destinations}") == -1  # persistent, like all documents
     store.close()
 
 

@@ -64,6 +64,7 @@ def test_describe_never_shows_the_password() -> None:
     ("redis://h:1?socket_timeout=soon", "socket_timeout"),
     ("redis://h:1?prefix=a{b}", "prefix"),
     ("redis://h:1?max_connections=0", "too small"),
+    ("redis://h:1?txn_memory_hours=12", "at least 24"),
     ("redis://h:1?ssl=maybe", "ssl"),
     ("redis://:pw@bad host:1", "host:port"),
 ])

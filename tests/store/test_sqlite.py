@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import gevent
 import pytest
 
 from rating.store import Commit, StoreError, TooManyConflicts, open_store
@@ -162,18 +163,19 @@ def test_a_writer_holding_the_lock_too_long_gives_too_many_conflicts(db_path: Pa
     store.close()
 
 
-def test_concurrent_threads_share_transactions_through_group_commit(db_path: Path) -> None:
-    store = SqliteStore(db_path)
+def test_concurrent_greenlets_share_transactions_through_group_commit(db_path: Path) -> None:
+    # As in the daemon: commits run in gevent's thread pool, so while one batch is being
+    # written the other greenlets queue their transactions for the next one.
+    store = SqliteStore(db_path, run_blocking=gevent.get_hub().threadpool.apply)
     store.transact(ACCT, set_balance("1000"))
-    barrier = threading.Barrier(20)
 
     def worker(i: int) -> list[str]:
-        barrier.wait()
         return [store.transact(ACCT, debit(Decimal("0.5")), txn_id=f"w{i}-{n}")["granted"]
                 for n in range(50)]
 
-    with ThreadPoolExecutor(20) as pool:
-        granted = [g for gs in pool.map(worker, range(20)) for g in gs]
+    workers = [gevent.spawn(worker, i) for i in range(20)]
+    gevent.joinall(workers, raise_error=True)
+    granted = [g for w in workers for g in w.value]
 
     assert sum(map(Decimal, granted)) == 500
     assert store.get_account(ACCT)["Applied"] == 1000

@@ -18,6 +18,7 @@ class LossyProxy:
         self.target_port = target_port
         self.port = free_port()
         self._marker: bytes | None = None
+        self._min_count = 1
         self._lock = threading.Lock()
         self.replies_lost = 0
         self._listener = socket.create_server(("127.0.0.1", self.port))
@@ -25,10 +26,12 @@ class LossyProxy:
         self._closed = False
         threading.Thread(target=self._accept, daemon=True).start()
 
-    def lose_reply_to(self, marker: bytes) -> None:
-        """The next request containing marker is executed; its reply never arrives."""
+    def lose_reply_to(self, marker: bytes, min_count: int = 1) -> None:
+        """The next request holding marker (min_count times: a pipeline) is executed; its
+        reply never arrives."""
         with self._lock:
             self._marker = marker
+            self._min_count = min_count
 
     def _accept(self) -> None:
         while not self._closed:
@@ -48,7 +51,7 @@ class LossyProxy:
         with suppress(OSError):
             while data := client.recv(65536):
                 with self._lock:
-                    if self._marker is not None and self._marker in data:
+                    if self._marker is not None and data.count(self._marker) >= self._min_count:
                         self._marker = None
                         cut.set()
                 server.sendall(data)

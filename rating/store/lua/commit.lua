@@ -5,6 +5,7 @@
 -- KEYS[1]        account hash: v (version), doc (JSON; absent = no account), oseq (job counter)
 -- KEYS[2]        txn record: the result JSON, expiring after ARGV[5] ms
 -- KEYS[3]        spool list: entries on their way to the global CDR indexes and outbox
+--                (only given when ARGV[6..] are)
 -- KEYS[4]        the account's CDR index (sorted set, score 0, ordered by member)
 -- KEYS[5..4+n]   one hash per CDR: m (its index member), doc (CDR JSON)
 --
@@ -14,30 +15,30 @@
 -- ARGV[3]        new account JSON (for "put")
 -- ARGV[4]        result JSON
 -- ARGV[5]        txn record time to live, ms
--- ARGV[6]        n, the number of CDRs of this account
--- ARGV[7..6+3n]  per CDR: index member, CDR JSON, spool entry
--- ARGV[7+3n]     outbox job id prefix (the account id and "#")
--- ARGV[8+3n]     f, the number of spool entries to add as they are (CDRs of other accounts)
--- ARGV[9+3n..8+3n+f]  those entries
--- ARGV[9+3n+f..] outbox job JSONs; each gets the id prefix .. counter
+-- ARGV[6]        n, the number of CDRs of this account      } absent when the commit
+-- ARGV[7]        f, the number of foreign spool entries      } has no CDRs and no jobs
+-- ARGV[8]        outbox job id prefix (the account id and "#") }
+-- ARGV[9..8+3n]  per CDR: index member, CDR JSON, spool entry
+-- next f         spool entries to add as they are (CDRs of other accounts)
+-- the rest       outbox job JSONs; each gets the id prefix .. counter
 --
 -- Returns {0, result} if this txn id was applied before, {1, version} once committed,
 -- or {2, version, doc} when the account is not at the expected version (caller retries).
 
 local check = ARGV[1]
+local version = "0"
 if check ~= "" then
   local done = redis.call("GET", KEYS[2])
   if done then
     return {0, done}
   end
   local current = redis.call("HMGET", KEYS[1], "v", "doc")
-  local version = current[1] or "0"
+  version = current[1] or "0"
   if version ~= check then
     return {2, version, current[2]}
   end
 end
 
-local version = tonumber(redis.call("HGET", KEYS[1], "v") or "0")
 local action = ARGV[2]
 if action == "put" then
   version = redis.call("HINCRBY", KEYS[1], "v", 1)
@@ -47,25 +48,24 @@ elseif action == "del" then
   redis.call("HDEL", KEYS[1], "doc")
 end
 
-local n = tonumber(ARGV[6])
+local n = tonumber(ARGV[6] or "0")
+local f = tonumber(ARGV[7] or "0")
 for i = 1, n do
-  local key, member = KEYS[4 + i], ARGV[4 + 3 * i]
+  local key, at = KEYS[4 + i], 6 + 3 * i
+  local member = ARGV[at]
   local old = redis.call("HGET", key, "m")
   if old and old ~= member then
     redis.call("ZREM", KEYS[4], old)
   end
-  redis.call("HSET", key, "m", member, "doc", ARGV[5 + 3 * i])
+  redis.call("HSET", key, "m", member, "doc", ARGV[at + 1])
   redis.call("ZADD", KEYS[4], 0, member)
-  redis.call("RPUSH", KEYS[3], ARGV[6 + 3 * i])
+  redis.call("RPUSH", KEYS[3], ARGV[at + 2])
 end
-
-local prefix = ARGV[7 + 3 * n]
-local foreign = tonumber(ARGV[8 + 3 * n])
-for j = 9 + 3 * n, 8 + 3 * n + foreign do
+for j = 9 + 3 * n, 8 + 3 * n + f do
   redis.call("RPUSH", KEYS[3], ARGV[j])
 end
-for j = 9 + 3 * n + foreign, #ARGV do
-  local id = prefix .. redis.call("HINCRBY", KEYS[1], "oseq", 1)
+for j = 9 + 3 * n + f, #ARGV do
+  local id = ARGV[8] .. redis.call("HINCRBY", KEYS[1], "oseq", 1)
   redis.call("RPUSH", KEYS[3], "j\31" .. id .. "\31" .. ARGV[j])
 end
 
