@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from . import charging, money
+from . import cdrs, charging, money
 from .accounts import Account
-from .callcdr import COST_SOURCE_CDRS, COST_SOURCE_SESSIONS, UNRATED, CdrFacts, call_cdr
 from .calldesc import CallDescriptor
 from .engine import Engine
 from .errors import AccountNotFound, RatingError
@@ -37,6 +36,25 @@ from .store.base import JSON, Commit
 from .tariffs import Tariffs
 
 SETTLE_SUFFIX = ":settle"
+#: CDR Source as CGRateS's FreeSWITCH agent sets it ("FS_" + the event's name).
+SOURCE = "FS_CHANNEL_HANGUP_COMPLETE"
+COST_SOURCE_SESSIONS = "*sessions"
+COST_SOURCE_CDRS = "*cdrs"
+
+
+def session_cdr(rec: SessionRecord, usage: int, cost: Decimal, cost_source: str,
+                order_time_ns: int, error: str = "", cause: str = "") -> dict[str, Any]:
+    """The stored CDR of a settled call (rating.cdrs builder); DisconnectCause in ExtraFields."""
+    extra = dict(rec.extra)
+    if cause:
+        extra.setdefault("DisconnectCause", cause)
+    return cdrs.call_cdr(
+        origin_id=rec.origin_id, origin_host=rec.origin_host, order_time=order_time_ns,
+        tenant=rec.tenant, account=rec.account, destination=rec.destination,
+        setup_time=rec.setup_ns or None, answer_time=rec.answer_ns or None, usage=usage,
+        request_type=rec.request_type, category=rec.category, subject=rec.subject,
+        source=SOURCE, extra_fields=extra, cost=cost, cost_source=cost_source,
+        extra_info=error).to_doc()
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +92,8 @@ def settle_prepaid(engine: Engine, rec: SessionRecord, used: int, *, cause: str 
     order = order_time_ns or now
     tariffs = engine.tariffs()
     new_uuid = engine.new_id()
+    prep = engine.watch_prep()
+    watched: list[Any] = []
     extra_cd = None
     if used > rec.reserved:
         extra_cd = engine.prepare(call_descriptor(rec, rec.reserved, used, max(1, rec.next_seq)))
@@ -82,39 +102,51 @@ def settle_prepaid(engine: Engine, rec: SessionRecord, used: int, *, cause: str 
         if doc is None:
             raise AccountNotFound(rec.account_key)
         account = Account.from_doc(doc)
+        watcher = engine.debit_watcher(account, now, prep, rec.category, rec.destination)
+        watched[:] = [watcher]
         cut = trim(rec.runs, used)
         charging.refund_increments(account, [r.to_increment() for r in cut.refund], "*voice",
-                                   engine.settings)
+                                   engine.settings, watcher)
         kept = list(cut.kept)
         extra_cost, written_off, error = money.ZERO, 0, ""
         if extra_cd is not None:
             extra_cost, written_off, error = _extra(engine, account, extra_cd, tariffs,
-                                                    new_uuid, kept)
+                                                    new_uuid, kept, watcher)
         corrections = rounding(kept)
         charging.refund_rounding(account, corrections, engine.settings)
         cost = (sum((r.total_cost for r in kept), money.ZERO)
                 + sum((c.cost for c in corrections), money.ZERO))
         result = Settlement(used, cost, cut.refund_cost, extra_cost, written_off, error)
         account.UpdateTime = now
-        facts = CdrFacts(used, cost, COST_SOURCE_SESSIONS, order, error, cause)
-        return Commit(account.to_doc(), result.to_json(), cdrs=[call_cdr(rec, facts)])
+        return _commit(engine, account, result, watcher, session_cdr(
+            rec, used, cost, COST_SOURCE_SESSIONS, order, error, cause))
 
     try:
         done = engine.store.transact(rec.account_key, txn, settle_id(rec))
     except AccountNotFound as exc:
         # The account is gone: nothing to refund or charge, but the call happened.
-        facts = CdrFacts(used, rec.cost, COST_SOURCE_SESSIONS, order, str(exc), cause)
-        engine.store.append_cdrs([call_cdr(rec, facts)])
+        engine.store.append_cdrs([session_cdr(rec, used, rec.cost, COST_SOURCE_SESSIONS, order,
+                                              str(exc), cause)])
         return Settlement(used, rec.cost, error=str(exc))
+    engine.after_watch(watched, rec.account_key)
     return Settlement.from_json(done)
 
 
+def _commit(engine: Engine, account: Account, result: Settlement, watcher: Any,
+            cdr: dict[str, Any]) -> Commit:
+    """The account, the result, this call's CDR and what fired triggers produced."""
+    effects = engine.watcher_commit(watcher)
+    return Commit(account.to_doc(), result.to_json(), cdrs=[cdr, *effects.get("cdrs", [])],
+                  outbox=list(effects.get("outbox", [])))
+
+
 def _extra(engine: Engine, account: Account, cd: CallDescriptor, tariffs: Tariffs,
-           new_uuid: str, kept: list[ChargedRun]) -> tuple[Decimal, int, str]:
+           new_uuid: str, kept: list[ChargedRun], watcher: Any) -> tuple[Decimal, int, str]:
     """MaxDebit the time used beyond the reservation; (cost, ns written off, error)."""
     missing = cd.duration
     try:
-        cc = charging.max_debit(account, tariffs, cd, engine.settings, new_uuid=new_uuid)
+        cc = charging.max_debit(account, tariffs, cd, engine.settings, new_uuid=new_uuid,
+                                watcher=watcher)
     except RatingError as exc:
         return money.ZERO, missing, str(exc)
     for run in runs_of(cc):
@@ -129,26 +161,31 @@ def charge_call(engine: Engine, rec: SessionRecord, used: int, *, cause: str = "
     order = order_time_ns or now
     tariffs = engine.tariffs()
     new_uuid = engine.new_id()
+    prep = engine.watch_prep()
+    watched: list[Any] = []
     cd = engine.prepare(call_descriptor(rec, 0, used, 0))
 
     def txn(doc: JSON | None) -> Commit:
         if doc is None:
             raise AccountNotFound(rec.account_key)
         account = Account.from_doc(doc)
+        watcher = engine.debit_watcher(account, now, prep, rec.category, rec.destination)
+        watched[:] = [watcher]
         cc = charging.debit(account, tariffs, cd, engine.settings, dry_run=False,
-                            go_negative=True, new_uuid=new_uuid)
+                            go_negative=True, new_uuid=new_uuid, watcher=watcher)
         charging.perform_rounding(account, cc, engine.settings)
         account.UpdateTime = now
         result = Settlement(used, cc.Cost)
-        facts = CdrFacts(used, cc.Cost, COST_SOURCE_CDRS, order, "", cause)
-        return Commit(account.to_doc(), result.to_json(), cdrs=[call_cdr(rec, facts)])
+        return _commit(engine, account, result, watcher, session_cdr(
+            rec, used, cc.Cost, COST_SOURCE_CDRS, order, "", cause))
 
     try:
         done = engine.store.transact(rec.account_key, txn, settle_id(rec))
     except RatingError as exc:
-        facts = CdrFacts(used, UNRATED, COST_SOURCE_CDRS, order, str(exc), cause)
-        engine.store.append_cdrs([call_cdr(rec, facts)])
-        return Settlement(used, UNRATED, error=str(exc))
+        engine.store.append_cdrs([session_cdr(rec, used, cdrs.NOT_RATED, COST_SOURCE_CDRS,
+                                              order, str(exc), cause)])
+        return Settlement(used, cdrs.NOT_RATED, error=str(exc))
+    engine.after_watch(watched, rec.account_key)
     return Settlement.from_json(done)
 
 
@@ -160,9 +197,9 @@ def rate_call(engine: Engine, rec: SessionRecord, used: int, *, cause: str = "",
         cost = engine.get_cost(call_descriptor(rec, 0, used, 0)).Cost
         error = ""
     except RatingError as exc:
-        cost, error = UNRATED, str(exc)
-    facts = CdrFacts(used, cost, COST_SOURCE_CDRS, order, error, cause)
-    engine.store.append_cdrs([call_cdr(rec, facts)])
+        cost, error = cdrs.NOT_RATED, str(exc)
+    engine.store.append_cdrs([session_cdr(rec, used, cost, COST_SOURCE_CDRS, order, error,
+                                          cause)])
     return Settlement(used, cost, error=error)
 
 
@@ -170,6 +207,6 @@ def record_unanswered(engine: Engine, rec: SessionRecord, *, cause: str = "",
                       order_time_ns: int | None = None) -> Settlement:
     """A call that never answered: nothing charged; its CDR says so (usage 0, cost 0)."""
     order = order_time_ns or engine.now_ns()
-    facts = CdrFacts(0, money.ZERO, COST_SOURCE_SESSIONS, order, "", cause)
-    engine.store.append_cdrs([call_cdr(rec, facts)])
+    engine.store.append_cdrs([session_cdr(rec, 0, money.ZERO, COST_SOURCE_SESSIONS, order,
+                                          "", cause)])
     return Settlement(0, money.ZERO)

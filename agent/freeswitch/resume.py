@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import gevent
 
-from rating.callcost import CallCost
+from rating import costdoc
 from rating.sessions import (
     ACTIVE,
     AUTHORIZED,
@@ -126,7 +126,7 @@ def replay(agent: FreeSwitchAgent, live: LiveSession) -> None:
             return
         if not done:
             break
-        apply_debit(rec, rec.next_seq, CallCost.from_json(result))
+        apply_debit(rec, rec.next_seq, costdoc.from_doc(result))
         replayed += 1
     if replayed:
         live.log.info("replayed %d debit(s) made before the restart", replayed)

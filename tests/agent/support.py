@@ -118,10 +118,8 @@ class Rig:
 
     def start(self) -> Rig:
         self.agent.start()
-        for fs in self.emulators:
-            fs.wait_connections(4, timeout=10)  # events + 2 control + query
-        wait_for(lambda: all(s.up for s in self.agent.switches.values()), timeout=10,
-                 what="event connections")
+        wait_for(lambda: all(all(s.state().values()) for s in self.agent.switches.values()),
+                 timeout=10, what="event, control and query connections")
         return self
 
     def stop(self, timeout: float = 2.0) -> None:

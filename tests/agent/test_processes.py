@@ -29,6 +29,11 @@ from .support import (
 )
 
 
+def _connected(fs: Emulator) -> None:
+    """The agent process holds its four connections (events, two control, query)."""
+    wait_for(lambda: fs.connection_count() >= 4, timeout=15, what="the agent's connections")
+
+
 def _cost(billmsec: str | int) -> Decimal:
     return Decimal(math.ceil(int(billmsec) / 1000)) * Decimal("0.01")
 
@@ -40,7 +45,7 @@ def test_an_agent_killed_mid_call_resumes_it_after_a_restart_and_bills_it_to_the
     first = AgentProcess(tmp_path, [fs], url).start()
     second = AgentProcess(tmp_path, [fs], url)
     try:
-        fs.wait_connections(4, timeout=15)
+        _connected(fs)
         call = fs.place_call("1001", "1002", talk_seconds=4.5)
         call.wait_answered(timeout=5)
         sleep(1.0)
@@ -76,8 +81,8 @@ def test_two_agents_on_one_redis_never_overdraw_a_shared_account(
     agents = [AgentProcess(tmp_path, [fs], redis_server.url, name="east").start(),
               AgentProcess(tmp_path, [second_fs], redis_server.url, name="west").start()]
     try:
-        fs.wait_connections(4, timeout=15)
-        second_fs.wait_connections(4, timeout=15)
+        _connected(fs)
+        _connected(second_fs)
         calls = [emu.place_call("1001", "1002", talk_seconds=30)
                  for _ in range(5) for emu in (fs, second_fs)]
         for call in calls:
