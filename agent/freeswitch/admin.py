@@ -8,7 +8,7 @@ CGRateS (a parked call waiting for authorization is not one yet).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from rating import money
@@ -25,16 +25,28 @@ SYNC_WAIT = 10.0
 
 
 class SessionsAdmin:
-    """The agent's live sessions as SessionSv1 sees them."""
+    """The agent's live sessions as SessionSv1 sees them.
 
-    def __init__(self, agent: FreeSwitchAgent) -> None:
-        self.agent = agent
+    `source` is the agent, or a function returning it (None while it is not running, e.g.
+    before the daemon starts it or without freeswitch.connections: then there are none).
+    """
+
+    def __init__(self, source: FreeSwitchAgent | Callable[[], FreeSwitchAgent | None]) -> None:
+        self._source = source
+
+    @property
+    def agent(self) -> FreeSwitchAgent | None:
+        source = self._source
+        return source() if callable(source) else source
 
     # -- agent/rpc SessionsApi ----------------------------------------------------------
     def active_sessions(self, tenant: str = "", filters: Iterable[str] = (),
                         limit: int | None = None) -> list[dict[str, Any]]:
         """ExternalSession of every answered call matching the filters (CGRateS order)."""
-        return [self.external(s) for s in self._select(tenant, filters, limit)]
+        agent = self.agent
+        if agent is None:
+            return []
+        return [self.external(s, agent) for s in self._select(tenant, filters, limit)]
 
     def active_sessions_count(self, tenant: str = "", filters: Iterable[str] = (),
                               limit: int | None = None) -> int:
@@ -48,13 +60,16 @@ class SessionsAdmin:
                          limit: int | None = None) -> int:
         """Cut the matching calls (each in its own queue, in order); how many."""
         chosen = self._select(tenant, filters, limit)
+        agent = self.agent
         for live in chosen:
-            self.agent.queues.put(live.uuid, Tick(FORCE, data="SessionSv1.ForceDisconnect"))
+            if agent is not None:
+                agent.queues.put(live.uuid, Tick(FORCE, data="SessionSv1.ForceDisconnect"))
         return len(chosen)
 
     def sync(self) -> None:
         """Sync every switch now and wait (bounded) for the results to be queued."""
-        syncs = list(self.agent.syncs.values())
+        agent = self.agent
+        syncs = [] if agent is None else list(agent.syncs.values())
         for sync in syncs:
             sync.request()
         deadline = time.monotonic() + SYNC_WAIT
@@ -67,24 +82,27 @@ class SessionsAdmin:
     def _select(self, tenant: str, filters: Iterable[str], limit: int | None
                 ) -> list[LiveSession]:
         parsed: list[Filter] = [parse_filter(f) for f in filters]
+        agent = self.agent
+        if agent is None:
+            return []
         out = []
-        for live in sorted(self.agent.sessions.values(), key=lambda s: s.record.answer_ns):
+        for live in sorted(agent.sessions.values(), key=lambda s: s.record.answer_ns):
             rec = live.record
             if rec.state not in (ACTIVE, EXHAUSTED) or live.settle_usage is not None:
                 continue
             if tenant and rec.tenant != tenant:
                 continue
-            if parsed and not matches_all(parsed, self.external(live)):
+            if parsed and not matches_all(parsed, self.external(live, agent)):
                 continue
             out.append(live)
             if limit and len(out) >= limit:
                 break
         return out
 
-    def external(self, live: LiveSession) -> dict[str, Any]:
+    @staticmethod
+    def external(live: LiveSession, agent: FreeSwitchAgent) -> dict[str, Any]:
         """CGRateS's ExternalSession of a live call."""
         rec = live.record
-        agent = self.agent
         now = agent.clock.mono()
         elapsed = max(0, live.offset_at(now)) if live.anchor_mono else 0
         prepaid = rec.request_type == PREPAID
