@@ -394,6 +394,42 @@ def run_level(args: argparse.Namespace, level: int) -> dict[str, Any]:
     return out
 
 
+def parse_costs() -> list[dict[str, Any]]:
+    """Per-event cost of reading the captured channel events: framing, decoding, mapping."""
+    from agent.freeswitch import wire
+    from agent.freeswitch.fields import CALL_EVENTS, Defaults, call_event
+    from tests.emulator.captures import rx
+
+    out = []
+    for fmt in ("plain", "json"):
+        data = b"".join(rx(f"{kind}_{fmt}") for kind in (
+            "05_call_answer_park", "06_call_park_unanswered", "08_prepaid_sched_hangup"))
+        messages = wire.parse_messages(data)
+        events = [m for m in messages if m.is_event]
+        calls = [m for m in events if wire.parse_event(m).name in CALL_EVENTS]
+        rounds, started = 0, time.perf_counter()
+        while time.perf_counter() - started < 2.0:
+            for message in wire.MessageParser().feed(data):
+                if message.is_event:
+                    event = wire.parse_event(message)
+                    if event.name in CALL_EVENTS:
+                        call_event(event, "fs1", Defaults(), 0)
+            rounds += 1
+        per_event = (time.perf_counter() - started) / (rounds * len(events))
+        began, n = time.perf_counter(), 0
+        while time.perf_counter() - began < 2.0:
+            for message in calls:
+                call_event(wire.parse_event(message), "fs1", Defaults(), 0)
+                n += 1
+        per_call_event = (time.perf_counter() - began) / n
+        out.append({"bench": "agent_event_parse", "format": fmt,
+                    "avg_event_bytes": sum(len(m.body) for m in events) // len(events),
+                    "us_per_event": round(per_event * 1e6, 1),
+                    "us_per_channel_event_decoded_and_mapped": round(per_call_event * 1e6, 1),
+                    "events_per_s_one_core": int(1 / per_event)})
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--role", default="driver", choices=["driver", "emulator"])
@@ -408,7 +444,13 @@ def main() -> int:
     parser.add_argument("--sync", default="60s", help="sessions.channel_sync_interval")
     parser.add_argument("--format", default="json", choices=["json", "plain"])
     parser.add_argument("--store", default="sqlite", choices=["sqlite", "redis"])
+    parser.add_argument("--parse", action="store_true",
+                        help="only measure event parsing, plain vs JSON, on the captures")
     args = parser.parse_args()
+    if args.parse:
+        for line in parse_costs():
+            print(json.dumps(line), flush=True)
+        return 0
     if args.role == "emulator":
         run_emulator(args.port, args.plan, args.rate)
         return 0
