@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import gevent
+from gevent.pool import Pool
 
 from agent.config import Config
 from agent.logsetup import CallLog
@@ -39,6 +40,8 @@ log = logging.getLogger(__name__)
 SESSION_KIND = "session"
 WORKERS = 32
 TOMBSTONE_SECONDS = 120.0
+#: Command batches in flight at once; beyond this, queuing one waits (back-pressure).
+SENDERS = 10_000
 
 
 class Clock:
@@ -104,6 +107,7 @@ class FreeSwitchAgent:
         self.queues = CallQueues(self._handle)
         self.timers = Timers(self.queues.put, self.clock.mono)
         self.sessions: dict[str, LiveSession] = {}
+        self._senders = Pool(SENDERS)
         self._tombstones: OrderedDict[str, float] = OrderedDict()
         self.accepting = True
         fs = config.freeswitch
@@ -221,15 +225,33 @@ class FreeSwitchAgent:
         """A timer for the call, valid until its timers are cancelled."""
         self.timers.call_at(at, live.uuid, Tick(kind, live.token, seq, at))
 
-    def send(self, alias: str, lines: Sequence[str], clog: CallLog | None = None,
-             timeout: float | None = None) -> list[str] | None:
-        """api commands to a switch, in order; None (logged) when they could not be sent."""
+    def send(self, alias: str, lines: Sequence[str], clog: CallLog | None = None, *,
+             key: str = "", reply: str = "", data: object = None) -> None:
+        """Queue api commands for a switch and return at once.
+
+        Workers never wait on FreeSWITCH: a slow or stalled switch must not hold up the
+        debits and events of other calls. The commands of one call (`key`) go over one link,
+        in order. With `reply`, the replies (None when they could not be had) come back
+        to the call's own queue as ``Tick(reply, data=(data, replies))``.
+        """
+        self._senders.spawn(self._send_now, alias, list(lines), clog, key, reply, data)
+
+    def _send_now(self, alias: str, lines: list[str], clog: CallLog | None, key: str,
+                  reply: str, data: object) -> None:
+        replies = self.call_switch(alias, lines, clog, key=key)
+        if reply and key:
+            self.queues.put(key, Tick(reply, data=(data, replies)))
+
+    def call_switch(self, alias: str, lines: Sequence[str], clog: CallLog | None = None,
+                    timeout: float | None = None, *, key: str = "") -> list[str] | None:
+        """api commands to a switch, in order, waiting for the replies; None (logged) when
+        they could not be sent or answered."""
         switch = self.switches.get(alias)
         if switch is None:
             (clog or log).error("no connection to switch %r", alias)
             return None
         try:
-            return switch.api_many(lines, timeout)
+            return switch.api_many(lines, timeout, key=key)
         except EslError as exc:
             (clog or log).warning("%s failed: %s", lines[0].split(" ", 1)[0], exc)
             return None
@@ -237,7 +259,7 @@ class FreeSwitchAgent:
     def wait_idle(self, timeout: float) -> bool:
         """Wait until no work item is queued or running (tests, shutdown)."""
         deadline = time.monotonic() + timeout
-        while self.queues.pending or self.queues.busy:
+        while self.queues.pending or self.queues.busy or len(self._senders):
             if time.monotonic() >= deadline:
                 return False
             gevent.sleep(0.005)

@@ -25,7 +25,7 @@ from rating.store.base import StoreError
 
 from . import commands, metrics
 from .fields import CallEvent
-from .live import LiveSession, event_log
+from .live import AUTHORIZED_REPLY, LiveSession, event_log
 
 if TYPE_CHECKING:
     from .agent import FreeSwitchAgent
@@ -74,16 +74,22 @@ def authorize(agent: FreeSwitchAgent, ev: CallEvent) -> None:
     agent.add_session(live)
     lines = [*_backstop(agent, ev, allowed), commands.setvar(ev.uuid, "cgr_notify", AUTH_OK),
              commands.transfer(ev.uuid, ev.dial)]
-    replies = agent.send(ev.alias, lines, clog)
-    if replies is not None and commands.gone(replies[-1]):
-        clog.info("channel gone before it was authorized")
-        agent.drop_session(live)
-        return
+    agent.send(ev.alias, lines, clog, key=ev.uuid, reply=AUTHORIZED_REPLY, data=ev.received_ns)
     metrics.AUTHORIZATIONS.labels("ok").inc()
-    metrics.AUTHORIZE_SECONDS.observe(max(0.0, (agent.clock.wall_ns() - ev.received_ns) / 1e9))
     clog.debug("authorized %s for %.3fs", ev.request_type, allowed / 1e9)
     # Not stored yet: a restart before the answer loses nothing the ANSWER event cannot
     # rebuild, and most of the cost of a call is not spent on calls that never answer.
+
+
+def authorized_reply(agent: FreeSwitchAgent, live: LiveSession, received_ns: int,
+                     replies: list[str] | None) -> None:
+    """FreeSWITCH answered the authorization: time it, or forget a call already gone."""
+    if replies is None:
+        return  # logged by the sender; the backstop or a sync takes it from here
+    metrics.AUTHORIZE_SECONDS.observe(max(0.0, (agent.clock.wall_ns() - received_ns) / 1e9))
+    if commands.gone(replies[-1]) and live.record.state == AUTHORIZED:
+        live.log.info("channel gone before it was authorized")
+        agent.drop_session(live)
 
 
 def _refusal(ev: CallEvent) -> str:
@@ -135,7 +141,7 @@ def _deny(agent: FreeSwitchAgent, ev: CallEvent, reason: str, result: str) -> No
     metrics.AUTHORIZATIONS.labels(result).inc()
     event_log(ev).info("not authorized: %s", reason)
     agent.send(ev.alias, [commands.setvar(ev.uuid, "cgr_notify", reason),
-                          commands.transfer(ev.uuid, ev.dial)], event_log(ev))
+                          commands.transfer(ev.uuid, ev.dial)], event_log(ev), key=ev.uuid)
 
 
 def _shutting_down(agent: FreeSwitchAgent, ev: CallEvent) -> None:

@@ -37,7 +37,16 @@ from rating.timeutil import SECOND
 from . import commands, metrics
 from .authorize import new_live
 from .fields import CallEvent
-from .live import CONFIRM, CUTOFF, DEBIT, LiveSession, event_log
+from .live import (
+    BACKSTOP_REPLY,
+    CONFIRM,
+    CUTOFF,
+    DEBIT,
+    EXISTS_REPLY,
+    KILL_REPLY,
+    LiveSession,
+    event_log,
+)
 
 if TYPE_CHECKING:
     from .agent import FreeSwitchAgent
@@ -180,11 +189,20 @@ def backstop(agent: FreeSwitchAgent, live: LiveSession, alone: bool = False) -> 
     if current and (second == current or (current < second and current * SECOND > soon)):
         return False
     lines = [commands.sched_del(rec.origin_id), _backstop_command(agent, live, second)]
-    replies = agent.send(live.alias, lines, live.log)
-    if replies is not None and not commands.gone(replies[-1]):
-        rec.backstop_s = second
-        return True
-    return False
+    agent.send(live.alias, lines, live.log, key=live.uuid, reply=BACKSTOP_REPLY, data=second)
+    rec.backstop_s = second  # undone by backstop_reply if the switch did not take it
+    return True
+
+
+def backstop_reply(live: LiveSession, second: int, replies: list[str] | None) -> None:
+    """A backstop the switch did not take is forgotten, so the next debit arms it again."""
+    if replies is not None and commands.ok(replies[-1]):
+        return
+    if replies is not None and commands.gone(replies[-1]):
+        live.gone = True
+        return
+    if live.record.backstop_s == second:
+        live.record.backstop_s = 0
 
 
 def _backstop_command(agent: FreeSwitchAgent, live: LiveSession, second: int) -> str:
@@ -206,7 +224,7 @@ def low_balance(agent: FreeSwitchAgent, live: LiveSession, remainder: int) -> No
         return
     live.warned = True
     agent.send(live.alias, [commands.broadcast(live.uuid, sessions.low_balance_ann_file)],
-               live.log)
+               live.log, key=live.uuid)
 
 
 # --------------------------------------------------------------------------- cutting
@@ -225,7 +243,7 @@ def cut(agent: FreeSwitchAgent, live: LiveSession, reason: str) -> None:
         else:
             lines.append(commands.broadcast(
                 uuid, f"playback!manager_request::{fs.empty_balance_ann_file}"))
-        agent.send(live.alias, lines, live.log)
+        agent.send(live.alias, lines, live.log, key=uuid)
         metrics.HANGUPS.labels(reason).inc()
         return
     live.hangup_sent = True
@@ -237,16 +255,28 @@ def cut(agent: FreeSwitchAgent, live: LiveSession, reason: str) -> None:
 def _kill(agent: FreeSwitchAgent, live: LiveSession) -> None:
     live.hangup_attempts += 1
     cause = agent.settings.hangup_cause
-    replies = agent.send(live.alias, [commands.kill(live.uuid, cause)], live.log)
-    if replies is not None and commands.gone(replies[0]):
-        live.log.info("hangup: the channel was already gone")
-        return
+    agent.send(live.alias, [commands.kill(live.uuid, cause)], live.log, key=live.uuid,
+               reply=KILL_REPLY)
     agent.schedule(live, CONFIRM, agent.clock.mono() + CONFIRM_AFTER)
 
 
+def kill_reply(live: LiveSession, replies: list[str] | None) -> None:
+    """"-ERR No such channel": the call is already gone, which is what we wanted."""
+    if replies is not None and commands.gone(replies[0]):
+        live.log.info("hangup: the channel was already gone")
+        live.gone = True
+
+
 def confirm(agent: FreeSwitchAgent, live: LiveSession) -> None:
-    """No HANGUP event yet after a hangup: ask the switch, and try again a few times."""
-    replies = agent.send(live.alias, [commands.exists(live.uuid)], live.log)
+    """No HANGUP event yet after a hangup: ask the switch whether the channel is still up."""
+    if live.gone:
+        return
+    agent.send(live.alias, [commands.exists(live.uuid)], live.log, key=live.uuid,
+               reply=EXISTS_REPLY)
+
+
+def exists_reply(agent: FreeSwitchAgent, live: LiveSession, replies: list[str] | None) -> None:
+    """The answer to uuid_exists: done, or hang up again (a bounded number of times)."""
     if replies is not None and replies[0].strip() == "false":
         live.log.info("hangup confirmed by uuid_exists")
         return

@@ -23,6 +23,11 @@ PRESENT = "present"  # sync: the channel is up
 ABSENT = "absent"  # sync: the channel was not listed
 FORCE = "force"  # admin: ForceDisconnect
 STOP = "stop"  # shutdown: persist (and maybe hang up)
+# Replies of commands sent without waiting (agent.send), back on the call's queue.
+AUTHORIZED_REPLY = "authorized_reply"
+BACKSTOP_REPLY = "backstop_reply"
+KILL_REPLY = "kill_reply"
+EXISTS_REPLY = "exists_reply"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +52,7 @@ class LiveSession:
     resumed: bool = False  # loaded from the store; waits for a sync to confirm the channel
     absent: int = 0  # consecutive successful syncs that did not list the channel
     hangup_sent: bool = False
+    gone: bool = False  # the switch said the channel no longer exists
     hangup_attempts: int = 0
     warned: bool = False
     dirty: bool = False  # the store has an older copy

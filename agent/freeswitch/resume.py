@@ -28,13 +28,17 @@ from rating.sessions import (
 )
 from rating.store.base import StoreError
 
-from . import commands, debitloop, metrics, settle
+from . import authorize, commands, debitloop, metrics, settle
 from .live import (
     ABSENT,
+    AUTHORIZED_REPLY,
+    BACKSTOP_REPLY,
     CONFIRM,
     CUTOFF,
     DEBIT,
+    EXISTS_REPLY,
     FORCE,
+    KILL_REPLY,
     PRESENT,
     SETTLE_RETRY,
     STOP,
@@ -49,6 +53,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CONFIRMATIONS = 2  # consecutive successful syncs without the channel before it counts as gone
+REPLIES = (AUTHORIZED_REPLY, BACKSTOP_REPLY, KILL_REPLY, EXISTS_REPLY)
 
 
 def tick(agent: FreeSwitchAgent, live: LiveSession, item: Tick) -> None:
@@ -74,6 +79,21 @@ def tick(agent: FreeSwitchAgent, live: LiveSession, item: Tick) -> None:
         debitloop.cut(agent, live, "forced")
     elif kind == STOP:
         stopping(agent, live)
+    elif kind in REPLIES:
+        reply(agent, live, kind, item.data)
+
+
+def reply(agent: FreeSwitchAgent, live: LiveSession, kind: str, payload: Any) -> None:
+    """Replies of commands sent without waiting, handled in the call's order."""
+    data, replies = payload
+    if kind == AUTHORIZED_REPLY:
+        authorize.authorized_reply(agent, live, int(data), replies)
+    elif kind == BACKSTOP_REPLY:
+        debitloop.backstop_reply(live, int(data), replies)
+    elif kind == KILL_REPLY:
+        debitloop.kill_reply(live, replies)
+    elif kind == EXISTS_REPLY:
+        debitloop.exists_reply(agent, live, replies)
 
 
 # --------------------------------------------------------------------------- loading
@@ -218,7 +238,7 @@ def stopping(agent: FreeSwitchAgent, live: LiveSession) -> None:
     rec = live.record
     if agent.config.sessions.hangup_on_shutdown and rec.request_type == PREPAID and \
             rec.state in (ACTIVE, EXHAUSTED):
-        agent.send(live.alias, [commands.kill(live.uuid, agent.settings.hangup_cause)],
-                   live.log)
+        agent.call_switch(live.alias, [commands.kill(live.uuid, agent.settings.hangup_cause)],
+                          live.log, key=live.uuid)
         metrics.HANGUPS.labels("shutdown").inc()
     agent.persist(live)

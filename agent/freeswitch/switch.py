@@ -186,13 +186,15 @@ class SwitchConnection:
             self.control[index] = link
 
     # ------------------------------------------------------------------ commands
-    def _pick(self, query: bool, timeout: float) -> EslLink:
+    def _pick(self, query: bool, timeout: float, key: str = "") -> EslLink:
         ready = self._query_up if query else self._control_up
         deadline = time.monotonic() + timeout
         while True:
             candidates = [self.query_link] if query else list(self.control)
             live = [lk for lk in candidates if lk is not None and lk.connected]
             if live:
+                if key:  # one call's commands keep one link, hence their order
+                    return live[hash(key) % len(live)]
                 return min(live, key=lambda lk: lk.pending)
             remaining = deadline - time.monotonic()
             if remaining <= 0 or self.stopping:
@@ -205,11 +207,14 @@ class SwitchConnection:
         return self.api_many([command], timeout, query=query)[0]
 
     def api_many(self, commands: Sequence[str], timeout: float | None = None, *,
-                 query: bool = False) -> list[str]:
-        """Several api commands pipelined on one link, run by FreeSWITCH in this order."""
+                 query: bool = False, key: str = "") -> list[str]:
+        """Several api commands pipelined on one link, run by FreeSWITCH in this order.
+
+        Commands with the same `key` (a call's uuid) always take the same control link.
+        """
         bound = self.options.command_timeout if timeout is None else timeout
         started = time.monotonic()
-        link = self._pick(query, bound)
+        link = self._pick(query, bound, key)
         remaining = max(0.001, bound - (time.monotonic() - started))
         try:
             replies = link.request_many([("api " + c, ()) for c in commands], remaining)
