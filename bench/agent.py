@@ -312,11 +312,10 @@ def run_level(args: argparse.Namespace, level: int) -> dict[str, Any]:
     command_times: dict[str, list[float]] = {}
     original_api_many = SwitchConnection.api_many
 
-    def timed_api_many(self: Any, commands: Any, timeout: Any = None, *, query: bool = False
-                       ) -> Any:
+    def timed_api_many(self: Any, commands: Any, timeout: Any = None, **kwargs: Any) -> Any:
         began = time.monotonic()
         try:
-            return original_api_many(self, commands, timeout, query=query)
+            return original_api_many(self, commands, timeout, **kwargs)
         finally:
             verb = commands[-1].split(" ", 1)[0]
             command_times.setdefault(verb, []).append(time.monotonic() - began)
@@ -366,6 +365,8 @@ def run_level(args: argparse.Namespace, level: int) -> dict[str, Any]:
         "bench": "agent", "interval": args.interval, "format": args.format,
         "store": args.store, "level": level, "rate_per_s": round(rate, 1),
         "calls": len(calls), "answered": len(answered), "peak_live_sessions": peak[1],
+        "agent_cpu_ms_per_call": round(
+            ((cpu1.user + cpu1.system) - (cpu0.user + cpu0.system)) * 1000 / max(1, len(calls)), 2),
         "peak_switch_calls": switch_side["peak"],
         "park_to_transfer_ms": summary(parks),
         "agent_park_handling_ms": summary(authorize.samples),
