@@ -321,6 +321,15 @@ def run_level(args: argparse.Namespace, level: int) -> dict[str, Any]:
             command_times.setdefault(verb, []).append(time.monotonic() - began)
 
     SwitchConnection.api_many = timed_api_many  # type: ignore[method-assign]
+    decided: list[float] = []
+    original_send = FreeSwitchAgent.send
+
+    def timed_send(self: Any, alias: str, lines: Any, clog: Any = None, **kwargs: Any) -> None:
+        if kwargs.get("reply") == "authorized_reply":  # data = when the PARK was read
+            decided.append((time.time_ns() - kwargs["data"]) / 1e9)
+        original_send(self, alias, lines, clog, **kwargs)
+
+    FreeSwitchAgent.send = timed_send  # type: ignore[method-assign]
     supervisor = Supervisor()
     agent = FreeSwitchAgent(config, engine, supervisor, "bench")
     agent.start()
@@ -369,6 +378,7 @@ def run_level(args: argparse.Namespace, level: int) -> dict[str, Any]:
             ((cpu1.user + cpu1.system) - (cpu0.user + cpu0.system)) * 1000 / max(1, len(calls)), 2),
         "peak_switch_calls": switch_side["peak"],
         "park_to_transfer_ms": summary(parks),
+        "agent_park_decision_ms": summary(decided),
         "agent_park_handling_ms": summary(authorize.samples),
         "debit_lateness_ms": summary(debit_late.samples),
         "cutoff_vs_paid_end_ms": summary(cuts),
@@ -387,6 +397,7 @@ def run_level(args: argparse.Namespace, level: int) -> dict[str, Any]:
     }
     lag.greenlet.kill()
     SwitchConnection.api_many = original_api_many  # type: ignore[method-assign]
+    FreeSwitchAgent.send = original_send  # type: ignore[method-assign]
     agent.stop(2.0)
     supervisor.stop(timeout=1.0)
     store.close()

@@ -38,7 +38,7 @@ from .wire import Event as EslEvent
 log = logging.getLogger(__name__)
 
 SESSION_KIND = "session"
-WORKERS = 32
+WORKERS = 128
 TOMBSTONE_SECONDS = 120.0
 #: Command batches in flight at once; beyond this, queuing one waits (back-pressure).
 SENDERS = 10_000
