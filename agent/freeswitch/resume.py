@@ -233,7 +233,8 @@ def shutdown(agent: FreeSwitchAgent, timeout: float) -> None:
 
 
 def stopping(agent: FreeSwitchAgent, live: LiveSession) -> None:
-    """Shutdown for one call: stop its timers, persist it, hang up only if configured."""
+    """Shutdown for one call: stop its timers, hang up only if configured, store it if the
+    store holds an older copy than replay can bring up to date."""
     live.cancel_timers()
     rec = live.record
     if agent.config.sessions.hangup_on_shutdown and rec.request_type == PREPAID and \
@@ -241,4 +242,5 @@ def stopping(agent: FreeSwitchAgent, live: LiveSession) -> None:
         agent.call_switch(live.alias, [commands.kill(live.uuid, agent.settings.hangup_cause)],
                           live.log, key=live.uuid)
         metrics.HANGUPS.labels("shutdown").inc()
-    agent.persist(live)
+    if live.dirty:
+        agent.persist(live)

@@ -111,3 +111,29 @@ def test_a_second_call_on_the_account_pulls_the_first_calls_backstop_earlier(
     first.wait_complete(timeout=5)
     epochs = _sched_hangups(first)
     assert len(epochs) >= 2 and epochs[-1] < epochs[0]
+
+
+def test_one_agent_meters_several_switches_and_commands_go_to_the_right_one(
+        fs: Emulator, store: Store) -> None:
+    from agent.emulator import Emulator as Switch
+
+    from .support import PARK_ALL, Rig, stop_emulator
+    other = Switch(dialplan_files=[PARK_ALL]).start()
+    set_balance(store, "1001", "0.02")
+    set_balance(store, "1002", "1.00")
+    rig = Rig([fs, other], store).start()
+    try:
+        cut = fs.place_call("1001", "1002", talk_seconds=10)
+        done = other.place_call("1002", "1002", talk_seconds=1.2)
+        assert cut.wait_hangup(timeout=6) == "MANAGER_REQUEST"
+        done.wait_complete(timeout=6)
+        rig.wait_settled(cut.uuid)
+        rig.wait_settled(done.uuid)
+        assert {rig.cdr(cut.uuid)["OriginHost"], rig.cdr(done.uuid)["OriginHost"]} == {"fs1",
+                                                                                   "fs2"}
+        assert any("uuid_kill" in c for _, c in cut.commands)
+        assert any("uuid_transfer" in c for _, c in done.commands)
+        assert balance(store, "1001") == Decimal("0")
+    finally:
+        rig.stop()
+        stop_emulator(other)
