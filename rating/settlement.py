@@ -21,17 +21,10 @@ from typing import Any
 from . import cdrs, charging, money
 from .accounts import Account
 from .calldesc import CallDescriptor
+from .charged import ChargedRun, merge_run, rounding, runs_of, trim
 from .engine import Engine
 from .errors import AccountNotFound, RatingError
-from .sessions import (
-    ChargedRun,
-    SessionRecord,
-    call_descriptor,
-    merge_run,
-    rounding,
-    runs_of,
-    trim,
-)
+from .sessions import SessionRecord, call_descriptor
 from .store.base import JSON, Commit
 from .tariffs import Tariffs
 

@@ -34,11 +34,6 @@ def transfer(uuid: str, destination: str, context: str = "") -> str:
         f"uuid_transfer {uuid} {dest}"
 
 
-def on_answer(command: str) -> str:
-    """The value of execute_on_answer that runs an application at answer."""
-    return command
-
-
 def sched_hangup_relative(uuid_seconds: int) -> str:
     """``sched_hangup +<s> ALLOTTED_TIMEOUT`` as an application (for execute_on_answer)."""
     return f"sched_hangup +{uuid_seconds} {ALLOTTED_TIMEOUT}"
@@ -76,10 +71,6 @@ def broadcast(uuid: str, path: str) -> str:
 
 def exists(uuid: str) -> str:
     return f"uuid_exists {uuid}"
-
-
-def getvar(uuid: str, name: str) -> str:
-    return f"uuid_getvar {uuid} {name}"
 
 
 SHOW_CHANNELS = "show channels as json"

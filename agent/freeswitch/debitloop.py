@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+from rating.charged import balance_values, only_we_changed
 from rating.errors import RatingError
 from rating.sessions import (
     ACTIVE,
@@ -23,11 +24,9 @@ from rating.sessions import (
     PREPAID,
     apply_debit,
     backstop_second,
-    balance_values,
     debit_descriptor,
     debit_due,
     debit_window,
-    only_we_changed,
     remainder_descriptor,
     skip_debit,
 )

@@ -9,17 +9,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rating import money
+from rating.charged import ChargedRun, merge_run, rounding, trim
 from rating.sessions import (
-    ChargedRun,
     SessionRecord,
     backstop_second,
     debit_due,
     debit_lead,
     debit_window,
-    merge_run,
     relative_backstop,
-    rounding,
-    trim,
     usage_from_event,
 )
 from rating.timeutil import SECOND
