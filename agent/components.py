@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from rating.store import Store
 
     from .daemon import Daemon
+    from .rpc.context import SessionsApi
     from .rpc.dispatcher import Dispatcher
     from .rpc.server import RpcTcpServer
 
@@ -116,10 +117,12 @@ class RpcComponent(Component):
 
     name = "rpc"
 
-    def __init__(self, daemon: Daemon, store: StoreComponent, engine: EngineComponent) -> None:
+    def __init__(self, daemon: Daemon, store: StoreComponent, engine: EngineComponent,
+                 sessions: SessionsApi | None = None) -> None:
         self.daemon = daemon
         self._store = store
         self._engine = engine
+        self._sessions = sessions
         self.dispatcher: Dispatcher | None = None
         self.tcp: RpcTcpServer | None = None
 
@@ -129,7 +132,7 @@ class RpcComponent(Component):
         assert self._store.store is not None
         config = self.daemon.config
         self.dispatcher = make_dispatcher(config, self._store.store,
-                                          engine=self._engine.engine)
+                                          engine=self._engine.engine, sessions=self._sessions)
         self.tcp = make_tcp_server(config.listen, self.dispatcher)
         if self.tcp is None:
             log.info("JSON-RPC over TCP off (listen.rpc_json is empty)")
@@ -187,12 +190,14 @@ class HttpComponent(Component):
 
 def build_components(daemon: Daemon) -> list[Component]:
     """The components of this process, in start-up order."""
+    from .freeswitch.component import FreeSwitchComponent
     from .outbox import OutboxComponent
     from .scheduler import SchedulerComponent
 
     config = daemon.config
     store = StoreComponent(config)
     engine = EngineComponent(config, store)
-    rpc = RpcComponent(daemon, store, engine)
+    freeswitch = FreeSwitchComponent(daemon, engine)
+    rpc = RpcComponent(daemon, store, engine, sessions=freeswitch.sessions)
     return [store, engine, OutboxComponent(daemon, engine), rpc, HttpComponent(daemon, rpc),
-            SchedulerComponent(daemon, engine)]
+            freeswitch, SchedulerComponent(daemon, engine)]
