@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import Callable
 
 import gevent
@@ -133,6 +134,8 @@ class EslServer:
         log.info("FreeSWITCH emulator listening on %s:%d", self.settings.host, self.port)
 
     def _handle(self, sock, address) -> None:  # type: ignore[no-untyped-def]
+        # mod_event_socket turns Nagle off on every accepted socket: replies and events leave at once.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         Listener(self, sock, address).run()
 
     def add_listener(self, listener: Listener) -> None:

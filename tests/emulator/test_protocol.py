@@ -4,6 +4,7 @@ originate from any client (what `callmeter emulator` offers), and the reply text
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 
 import pytest
@@ -124,3 +125,11 @@ def test_a_listener_that_falls_too_far_behind_is_dropped() -> None:
         call.wait_complete()
         assert slow.wait_eof()
         assert fine.api("status").startswith("UP ")  # the others are not affected
+
+
+def test_accepted_sockets_send_without_nagle_delay(fs: Emulator) -> None:
+    client = Esl(fs.port)
+    client.command("event plain CHANNEL_PARK")
+    flags = fs.call(lambda: [lst.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+                             for lst in fs.server.listeners])
+    assert flags and all(flags)
