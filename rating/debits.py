@@ -9,6 +9,7 @@ integer arithmetic; the result is the same as CGRateS's increment-by-increment l
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -263,17 +264,25 @@ def debit_money(state: DebitState, b: Balance) -> list[TimeSpan] | None:
     go_on, charge = _take_fee(state, spans)
     if not go_on:
         return None
+    return _finish(state, _pay_spans(state, spans,
+                                     lambda span: _pay_span_money(state, b, span, own_rating)),
+                   charge)
+
+
+def _pay_spans(state: DebitState, spans: list[TimeSpan],
+               pay: Callable[[TimeSpan], tuple[list[Increment], bool]]) -> list[TimeSpan]:
+    """Pay spans in order with `pay`; each keeps the increments it got; stop where pay stops."""
     paid: list[TimeSpan] = []
     for span in spans:
-        runs, stopped = _pay_span_money(state, b, span, own_rating)
+        runs, stopped = pay(span)
         span.increments = runs
         if runs:
             span.end = span.start + sum(i.duration * i.count for i in runs)
-            span.duration_index = state.duration_index - (cd.TimeEnd - span.end)
+            span.duration_index = state.duration_index - (state.cd.TimeEnd - span.end)
             paid.append(span)
         if stopped:
             break
-    return _finish(state, paid, charge)
+    return paid
 
 
 def _pay_span_money(state: DebitState, b: Balance, span: TimeSpan,
@@ -330,22 +339,12 @@ def _cost_limit(state: DebitState, max_cost: Decimal, strategy: str, cost: Decim
 
 def debit_units_priced(state: DebitState, b: Balance) -> list[TimeSpan] | None:
     """Units rated with the balance's own subject: units per increment plus its money cost."""
-    cd = state.cd
     spans = price(state.tariffs, state.stretch(b.RatingSubject), state.decimals)
     go_on, charge = _take_fee(state, spans)
     if not go_on:
         return None
-    paid: list[TimeSpan] = []
-    for span in spans:
-        runs, stopped = _pay_span_units(state, b, span)
-        span.increments = runs
-        if runs:
-            span.end = span.start + sum(i.duration * i.count for i in runs)
-            span.duration_index = state.duration_index - (cd.TimeEnd - span.end)
-            paid.append(span)
-        if stopped:
-            break
-    return _finish(state, paid, charge)
+    return _finish(state, _pay_spans(state, spans, lambda span: _pay_span_units(state, b, span)),
+                   charge)
 
 
 def _pay_span_units(state: DebitState, b: Balance, span: TimeSpan) -> tuple[list[Increment], bool]:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from . import causes
+from .cnumber import atol
 
 if TYPE_CHECKING:
     from .session import Session
@@ -107,7 +108,7 @@ def transfer(session: Session, arg: str) -> None:
 
 def _when(spec: str, session: Session) -> tuple[int, int]:
     """[+]<time>: (epoch second it is due, the number after the +)."""
-    seconds = _atol(spec[1:] if spec.startswith(("+", "@")) else spec)
+    seconds = atol(spec[1:] if spec.startswith(("+", "@")) else spec)
     if spec.startswith("+"):
         return session.switch.clock.epoch() + seconds, seconds
     return seconds, seconds
@@ -154,17 +155,6 @@ def bridge(session: Session, arg: str) -> None:
     from .bridge import bridge as do_bridge
     do_bridge(session, arg)
 
-
-def _atol(text: str) -> int:
-    digits = ""
-    for char in text.strip():
-        if not (char.isdigit() or (not digits and char in "+-")):
-            break
-        digits += char
-    try:
-        return int(digits)
-    except ValueError:
-        return 0
 
 
 def _noop(session: Session, arg: str) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from . import causes, show
+from .cnumber import atol
 from .core import Switch
 from .originate import ORIGINATE_SYNTAX, OriginateRequest, originate
 from .scheduler import broadcast, format_uptime
@@ -50,17 +51,6 @@ def separate(text: str | None, limit: int) -> list[str]:
         out.append(rest)
     return out
 
-
-def _atol(text: str) -> int:
-    digits = ""
-    for char in text:
-        if not (char.isdigit() or (not digits and char in "+-")):
-            break
-        digits += char
-    try:
-        return int(digits)
-    except ValueError:
-        return 0
 
 
 def status(sw: Switch, args: str | None) -> str:
@@ -157,8 +147,8 @@ def uuid_broadcast(sw: Switch, args: str | None) -> str:
 
 
 def _when(sw: Switch, spec: str) -> tuple[int, int]:
-    seconds = _atol(spec[1:])
-    return (sw.clock.epoch() + seconds if spec.startswith("+") else _atol(spec)), seconds
+    seconds = atol(spec[1:])
+    return (sw.clock.epoch() + seconds if spec.startswith("+") else atol(spec)), seconds
 
 
 def sched_hangup(sw: Switch, args: str | None) -> str:

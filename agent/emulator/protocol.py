@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from agent.freeswitch import wire
 
+from .cnumber import atol
 from .events import event_type
 from .private import PrivateCommand
 
@@ -182,7 +183,7 @@ def _linger(listener: Listener, text: str, command: wire.Command) -> str:
         return "-ERR not controlling a session"
     seconds = -1
     if text[6:7] == " " and text[7:8]:
-        seconds = _atoi(text[7:])
+        seconds = atol(text[7:])
     listener.linger = True
     listener.linger_seconds = seconds
     return "+OK will linger" if seconds == -1 else f"+OK will linger {seconds} seconds"
@@ -226,17 +227,6 @@ def _noevents(listener: Listener, text: str, command: wire.Command) -> str:
         return "-ERR not listening for events"
     return "+OK no longer listening for events"
 
-
-def _atoi(text: str) -> int:
-    digits = ""
-    for char in text.strip():
-        if not (char.isdigit() or (not digits and char in "+-")):
-            break
-        digits += char
-    try:
-        return int(digits)
-    except ValueError:
-        return 0
 
 
 class _NotHandled(str):

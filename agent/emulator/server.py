@@ -134,7 +134,7 @@ class EslServer:
         log.info("FreeSWITCH emulator listening on %s:%d", self.settings.host, self.port)
 
     def _handle(self, sock, address) -> None:  # type: ignore[no-untyped-def]
-        # mod_event_socket turns Nagle off on every accepted socket: replies and events leave at once.
+        # mod_event_socket turns Nagle off on accepted sockets: replies leave at once.
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         Listener(self, sock, address).run()
 

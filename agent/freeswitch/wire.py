@@ -50,6 +50,16 @@ class WireError(ValueError):
 # --------------------------------------------------------------------------- messages
 
 
+def first_header(headers: Iterable[tuple[str, str]], name: str,
+                 default: str | None = None) -> str | None:
+    """The first value of name, case-insensitive (FreeSWITCH's switch_event_get_header)."""
+    lowered = name.lower()
+    for key, value in headers:
+        if key.lower() == lowered:
+            return value
+    return default
+
+
 @dataclass(frozen=True, slots=True)
 class Message:
     """One framed ESL message as received: its outer header lines and its raw body."""
@@ -59,11 +69,7 @@ class Message:
 
     def get(self, name: str, default: str | None = None) -> str | None:
         """The first outer header called name (case-insensitive, as mod_event_socket looks up)."""
-        lowered = name.lower()
-        for key, value in self.headers:
-            if key.lower() == lowered:
-                return value
-        return default
+        return first_header(self.headers, name, default)
 
     @property
     def content_type(self) -> str:
@@ -218,11 +224,7 @@ class Event:
 
     def first(self, name: str, default: str | None = None) -> str | None:
         """The first value of name, case-insensitive: what FreeSWITCH's own lookups return."""
-        lowered = name.lower()
-        for key, value in self.headers:
-            if key.lower() == lowered:
-                return value
-        return default
+        return first_header(self.headers, name, default)
 
     @property
     def name(self) -> str:
