@@ -85,22 +85,11 @@ def summary(values: list[float], scale: float = 1000.0) -> dict[str, Any]:
 
 def run_emulator(port: int, plan_file: str, rate: float) -> None:
     """The switch side: an EslServer plus a load generator; results as JSON on stdout."""
-    import socket
-
     from agent.emulator.originate import OriginateRequest, originate
     from agent.emulator.server import EslServer
     from agent.emulator.settings import Settings
 
     plan = json.loads(Path(plan_file).read_text())
-    handle = EslServer._handle
-
-    def nodelay_handle(self: Any, sock: Any, address: Any) -> None:
-        # FreeSWITCH's listener_run sets TCP_NODELAY on every event-socket connection; the
-        # emulator does not (yet), and Nagle + delayed ACKs would add ~40 ms to replies.
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        handle(self, sock, address)
-
-    EslServer._handle = nodelay_handle  # type: ignore[method-assign]
     server = EslServer(Settings(port=port, max_sessions=10**6, sessions_per_second=10**6))
     server.start()
     switch = server.switch
