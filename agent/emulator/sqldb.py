@@ -45,6 +45,9 @@ Op = Callable[[], None]
 # channel's CODEC updates, fired before its CHANNEL_CREATE insert, still land (capture 06: the
 # b-leg row has its codecs) unless they named a uuid that is gone (the a-leg's temporary one).
 INSERTS, UPDATES = 0, 1
+#: Pending writes that trigger a flush of the due ones without a query (far more than a
+#: capture's calls produce, so the batches the captures show are unchanged).
+FLUSH_AT = 10_000
 
 
 class SqlMirror:
@@ -60,6 +63,7 @@ class SqlMirror:
         self.calls: list[Row] = []
         self.tasks: dict[int, Row] = {}
         self._pending: list[tuple[float, int, Op]] = []
+        self._flush_at = FLUSH_AT
 
     # --- reading
 
@@ -111,6 +115,11 @@ class SqlMirror:
 
     def _later(self, op: Op, queue: int = INSERTS, lag: float = 0.0) -> None:
         self._pending.append((self.clock.time() + lag, queue, op))
+        if len(self._pending) >= self._flush_at:
+            # FreeSWITCH's SQL queue manager writes continuously; without a query to flush
+            # them, pending writes would pile up (memory, and a long stall at the next show).
+            self.flush()
+            self._flush_at = max(FLUSH_AT, 2 * len(self._pending))
 
     def on_event(self, event: OutEvent) -> None:
         handler = getattr(self, "_on_" + event.name.lower(), None)
