@@ -60,6 +60,8 @@ class SqlMirror:
         self.hostname = hostname
         self.exists = exists
         self.channels: dict[str, Row] = {}
+        # call_uuid -> the rows carrying it (by id), so "where call_uuid = x" is not a scan.
+        self._by_call: dict[str, dict[int, Row]] = {}
         self.calls: list[Row] = []
         self.tasks: dict[int, Row] = {}
         self._pending: list[tuple[float, int, Op]] = []
@@ -134,6 +136,8 @@ class SqlMirror:
         def op() -> None:
             row = self.channels.get(uuid or "")
             if row is not None:
+                if "call_uuid" in values:
+                    self._set_call_uuid(row, values["call_uuid"])
                 row.update(values)
         self._later(op, UPDATES)
 
@@ -149,7 +153,7 @@ class SqlMirror:
                    initial_ip_addr=h("Caller-Network-Addr"),
                    initial_dest=h("Caller-Destination-Number"),
                    initial_dialplan=h("Caller-Dialplan"), initial_context=h("Caller-Context"))
-        self._later(lambda: self.channels.__setitem__(row["uuid"], row))
+        self._later(lambda: self._insert(row))
 
     def _on_channel_destroy(self, event: OutEvent, h: _Getter) -> None:
         uuid = h("Unique-ID")
@@ -160,8 +164,28 @@ class SqlMirror:
         self._later(lambda: self._forget(uuid), UPDATES)
         self._later(delete_calls)
 
+    def _insert(self, row: Row) -> None:
+        self._forget(row["uuid"])
+        self.channels[row["uuid"]] = row
+
     def _forget(self, uuid: str) -> None:
-        self.channels.pop(uuid, None)
+        row = self.channels.pop(uuid, None)
+        if row is not None:
+            self._set_call_uuid(row, "")
+
+    def _set_call_uuid(self, row: Row, value: str) -> None:
+        """Set a row's call_uuid, keeping the call_uuid index right."""
+        members = self._by_call.get(row["call_uuid"])
+        if members is not None:
+            members.pop(id(row), None)
+            if not members:
+                del self._by_call[row["call_uuid"]]
+        row["call_uuid"] = value
+        if value:
+            self._by_call.setdefault(value, {})[id(row)] = row
+
+    def _with_call_uuid(self, call_uuid: str) -> list[Row]:
+        return list(self._by_call.get(call_uuid, {}).values())
 
     def _on_channel_uuid(self, event: OutEvent, h: _Getter) -> None:
         old, new = h("Old-Unique-ID"), h("Unique-ID")
@@ -170,10 +194,9 @@ class SqlMirror:
             row = self.channels.pop(old, None)
             if row is not None:
                 row["uuid"] = new
-                self.channels[new] = row
-            for row in self.channels.values():
-                if row["call_uuid"] == old:
-                    row["call_uuid"] = new
+                self._insert(row)
+            for row in self._with_call_uuid(old):
+                self._set_call_uuid(row, new)
         self._later(op, UPDATES)
 
     def _codecs(self, event: OutEvent, h: _Getter) -> None:
@@ -238,7 +261,7 @@ class SqlMirror:
         def update() -> None:
             for uuid in (a_uuid, b_uuid):
                 if uuid in self.channels:
-                    self.channels[uuid]["call_uuid"] = call_uuid
+                    self._set_call_uuid(self.channels[uuid], call_uuid)
         self._later(update, UPDATES)
         self._later(lambda: self.calls.append(call))
 
@@ -246,9 +269,8 @@ class SqlMirror:
         caller, call_uuid = h("Caller-Unique-ID"), h("Channel-Call-UUID")
 
         def update() -> None:
-            for row in self.channels.values():
-                if row["call_uuid"] == call_uuid:
-                    row["call_uuid"] = row["uuid"]
+            for row in self._with_call_uuid(call_uuid):
+                self._set_call_uuid(row, row["uuid"])
 
         def delete_calls() -> None:
             self.calls[:] = [c for c in self.calls
@@ -259,6 +281,7 @@ class SqlMirror:
     def _on_shutdown(self, event: OutEvent, h: _Getter) -> None:
         def op() -> None:
             self.channels.clear()
+            self._by_call.clear()
             self.calls.clear()
         self._later(op, UPDATES)
 
