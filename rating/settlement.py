@@ -14,6 +14,7 @@ only priced (SPEC.md G.3).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -78,51 +79,81 @@ def settle_id(rec: SessionRecord) -> str:
     return rec.origin_id + SETTLE_SUFFIX
 
 
+@dataclass(frozen=True, slots=True)
+class _Txn:
+    """What a settlement transaction works with, taken once before any retry of it."""
+
+    engine: Engine
+    rec: SessionRecord
+    now: int
+    order: int
+    tariffs: Tariffs
+    new_uuid: str
+    prep: Any
+
+    @classmethod
+    def begin(cls, engine: Engine, rec: SessionRecord, order_time_ns: int | None) -> _Txn:
+        now = engine.now_ns()
+        return cls(engine, rec, now, order_time_ns or now, engine.tariffs(), engine.new_id(),
+                   engine.watch_prep())
+
+    def run(self, body: Callable[[Account, Any], Commit], failed: type[RatingError],
+            on_failure: Callable[[RatingError], Settlement]) -> Settlement:
+        """One account transaction (id ``<OriginID>:settle``): body gets the account and its
+        trigger watcher and returns the commit; triggers that fired are followed up after.
+        When the transaction raises `failed`, on_failure gives the result instead."""
+        watched: list[Any] = []
+
+        def txn(doc: JSON | None) -> Commit:
+            if doc is None:
+                raise AccountNotFound(self.rec.account_key)
+            account = Account.from_doc(doc)
+            watcher = self.engine.debit_watcher(account, self.now, self.prep,
+                                                self.rec.category, self.rec.destination)
+            watched[:] = [watcher]
+            return body(account, watcher)
+
+        try:
+            done = self.engine.store.transact(self.rec.account_key, txn, settle_id(self.rec))
+        except failed as exc:
+            return on_failure(exc)
+        self.engine.after_watch(watched, self.rec.account_key)
+        return Settlement.from_json(done)
+
+
 def settle_prepaid(engine: Engine, rec: SessionRecord, used: int, *, cause: str = "",
                    order_time_ns: int | None = None) -> Settlement:
     """Settle a prepaid session at `used` ns of talk time (see the module docstring)."""
-    now = engine.now_ns()
-    order = order_time_ns or now
-    tariffs = engine.tariffs()
-    new_uuid = engine.new_id()
-    prep = engine.watch_prep()
-    watched: list[Any] = []
+    txn = _Txn.begin(engine, rec, order_time_ns)
     extra_cd = None
     if used > rec.reserved:
         extra_cd = engine.prepare(call_descriptor(rec, rec.reserved, used, max(1, rec.next_seq)))
 
-    def txn(doc: JSON | None) -> Commit:
-        if doc is None:
-            raise AccountNotFound(rec.account_key)
-        account = Account.from_doc(doc)
-        watcher = engine.debit_watcher(account, now, prep, rec.category, rec.destination)
-        watched[:] = [watcher]
+    def body(account: Account, watcher: Any) -> Commit:
         cut = trim(rec.runs, used)
         charging.refund_increments(account, [r.to_increment() for r in cut.refund], "*voice",
                                    engine.settings, watcher)
         kept = list(cut.kept)
         extra_cost, written_off, error = money.ZERO, 0, ""
         if extra_cd is not None:
-            extra_cost, written_off, error = _extra(engine, account, extra_cd, tariffs,
-                                                    new_uuid, kept, watcher)
+            extra_cost, written_off, error = _extra(engine, account, extra_cd, txn.tariffs,
+                                                    txn.new_uuid, kept, watcher)
         corrections = rounding(kept)
         charging.refund_rounding(account, corrections, engine.settings)
         cost = (sum((r.total_cost for r in kept), money.ZERO)
                 + sum((c.cost for c in corrections), money.ZERO))
         result = Settlement(used, cost, cut.refund_cost, extra_cost, written_off, error)
-        account.UpdateTime = now
+        account.UpdateTime = txn.now
         return _commit(engine, account, result, watcher, session_cdr(
-            rec, used, cost, COST_SOURCE_SESSIONS, order, error, cause))
+            rec, used, cost, COST_SOURCE_SESSIONS, txn.order, error, cause))
 
-    try:
-        done = engine.store.transact(rec.account_key, txn, settle_id(rec))
-    except AccountNotFound as exc:
-        # The account is gone: nothing to refund or charge, but the call happened.
-        engine.store.append_cdrs([session_cdr(rec, used, rec.cost, COST_SOURCE_SESSIONS, order,
-                                              str(exc), cause)])
+    def account_gone(exc: RatingError) -> Settlement:
+        # Nothing to refund or charge, but the call happened.
+        engine.store.append_cdrs([session_cdr(rec, used, rec.cost, COST_SOURCE_SESSIONS,
+                                              txn.order, str(exc), cause)])
         return Settlement(used, rec.cost, error=str(exc))
-    engine.after_watch(watched, rec.account_key)
-    return Settlement.from_json(done)
+
+    return txn.run(body, AccountNotFound, account_gone)
 
 
 def _commit(engine: Engine, account: Account, result: Settlement, watcher: Any,
@@ -150,36 +181,24 @@ def _extra(engine: Engine, account: Account, cd: CallDescriptor, tariffs: Tariff
 def charge_call(engine: Engine, rec: SessionRecord, used: int, *, cause: str = "",
                 order_time_ns: int | None = None) -> Settlement:
     """Postpaid / pseudoprepaid: Debit the whole call (may go negative), with rounding."""
-    now = engine.now_ns()
-    order = order_time_ns or now
-    tariffs = engine.tariffs()
-    new_uuid = engine.new_id()
-    prep = engine.watch_prep()
-    watched: list[Any] = []
+    txn = _Txn.begin(engine, rec, order_time_ns)
     cd = engine.prepare(call_descriptor(rec, 0, used, 0))
 
-    def txn(doc: JSON | None) -> Commit:
-        if doc is None:
-            raise AccountNotFound(rec.account_key)
-        account = Account.from_doc(doc)
-        watcher = engine.debit_watcher(account, now, prep, rec.category, rec.destination)
-        watched[:] = [watcher]
-        cc = charging.debit(account, tariffs, cd, engine.settings, dry_run=False,
-                            go_negative=True, new_uuid=new_uuid, watcher=watcher)
+    def body(account: Account, watcher: Any) -> Commit:
+        cc = charging.debit(account, txn.tariffs, cd, engine.settings, dry_run=False,
+                            go_negative=True, new_uuid=txn.new_uuid, watcher=watcher)
         charging.perform_rounding(account, cc, engine.settings)
-        account.UpdateTime = now
+        account.UpdateTime = txn.now
         result = Settlement(used, cc.Cost)
         return _commit(engine, account, result, watcher, session_cdr(
-            rec, used, cc.Cost, COST_SOURCE_CDRS, order, "", cause))
+            rec, used, cc.Cost, COST_SOURCE_CDRS, txn.order, "", cause))
 
-    try:
-        done = engine.store.transact(rec.account_key, txn, settle_id(rec))
-    except RatingError as exc:
+    def not_rated(exc: RatingError) -> Settlement:
         engine.store.append_cdrs([session_cdr(rec, used, cdrs.NOT_RATED, COST_SOURCE_CDRS,
-                                              order, str(exc), cause)])
+                                              txn.order, str(exc), cause)])
         return Settlement(used, cdrs.NOT_RATED, error=str(exc))
-    engine.after_watch(watched, rec.account_key)
-    return Settlement.from_json(done)
+
+    return txn.run(body, RatingError, not_rated)
 
 
 def rate_call(engine: Engine, rec: SessionRecord, used: int, *, cause: str = "",
