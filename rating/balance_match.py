@@ -16,6 +16,7 @@ balance without expiry; None means "not specified".
 from __future__ import annotations
 
 import calendar
+from collections.abc import Callable
 from datetime import tzinfo
 from decimal import Decimal
 from typing import Any
@@ -62,14 +63,7 @@ def match_filter(b: Balance, f: BalanceFilter | None, *, skip_ids: bool = False,
     if not skip_expiry and f.ExpirationDate is not None and \
             _expiry(b.ExpirationDate) != _expiry(f.ExpirationDate):
         return False
-    return ((f.Weight is None or b.Weight == f.Weight)
-            and (f.Blocker is None or b.Blocker == f.Blocker)
-            and (f.Disabled is None or b.Disabled == f.Disabled)
-            and (f.DestinationIDs is None or includes(b.DestinationIDs, f.DestinationIDs))
-            and (f.Categories is None or includes(b.Categories, f.Categories))
-            and (f.TimingIDs is None or includes(b.TimingIDs, f.TimingIDs))
-            and (f.SharedGroups is None or includes(b.SharedGroups, f.SharedGroups))
-            and (f.RatingSubject is None or b.RatingSubject == f.RatingSubject))
+    return _fields_match(b, f, includes)
 
 
 def hard_match(b: Balance, f: BalanceFilter | None) -> bool:
@@ -80,13 +74,19 @@ def hard_match(b: Balance, f: BalanceFilter | None) -> bool:
     if decided is not None:
         return decided
     return ((f.ExpirationDate is None or _expiry(b.ExpirationDate) == _expiry(f.ExpirationDate))
-            and (f.Weight is None or b.Weight == f.Weight)
+            and _fields_match(b, f, maps_equal))
+
+
+def _fields_match(b: Balance, f: BalanceFilter,
+                  maps_match: Callable[[StringMap | None, StringMap], bool]) -> bool:
+    """Every field the filter sets (besides ids and expiry) matches; maps by maps_match."""
+    return ((f.Weight is None or b.Weight == f.Weight)
             and (f.Blocker is None or b.Blocker == f.Blocker)
             and (f.Disabled is None or b.Disabled == f.Disabled)
-            and (f.DestinationIDs is None or maps_equal(b.DestinationIDs, f.DestinationIDs))
-            and (f.Categories is None or maps_equal(b.Categories, f.Categories))
-            and (f.TimingIDs is None or maps_equal(b.TimingIDs, f.TimingIDs))
-            and (f.SharedGroups is None or maps_equal(b.SharedGroups, f.SharedGroups))
+            and (f.DestinationIDs is None or maps_match(b.DestinationIDs, f.DestinationIDs))
+            and (f.Categories is None or maps_match(b.Categories, f.Categories))
+            and (f.TimingIDs is None or maps_match(b.TimingIDs, f.TimingIDs))
+            and (f.SharedGroups is None or maps_match(b.SharedGroups, f.SharedGroups))
             and (f.RatingSubject is None or b.RatingSubject == f.RatingSubject))
 
 
